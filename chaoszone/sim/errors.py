@@ -1,0 +1,166 @@
+"""Kubernetes API errors raised inside the simulator.
+
+Every failure the simulator reports to a client is one of these; the API layer turns
+it into a ``meta/v1 Status`` body with upstream's code and reason
+(k8s.io/apimachinery/pkg/api/errors). Nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "AlreadyExists",
+    "ApiError",
+    "BadRequest",
+    "Cause",
+    "Conflict",
+    "Forbidden",
+    "Gone",
+    "Invalid",
+    "MethodNotAllowed",
+    "NotAcceptable",
+    "NotFound",
+    "RequestEntityTooLarge",
+    "ServiceUnavailable",
+    "TooManyRequests",
+    "Unauthorized",
+    "UnsupportedMediaType",
+]
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One ``details.causes`` entry: what is wrong with which field."""
+
+    reason: str
+    message: str
+    field: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        out = {"reason": self.reason, "message": self.message}
+        if self.field:
+            out["field"] = self.field
+        return out
+
+
+@dataclass
+class ApiError(Exception):
+    """A failure with an HTTP code and a ``Status`` reason."""
+
+    code: int
+    reason: str
+    message: str
+    kind: str = ""
+    name: str = ""
+    group: str = ""
+    causes: list[Cause] = field(default_factory=list)
+    retry_after: int | None = None
+
+    def __post_init__(self) -> None:
+        Exception.__init__(self, self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def status(self) -> dict[str, Any]:
+        """The ``Status`` object a real kube-apiserver would send."""
+        out: dict[str, Any] = {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.message,
+            "reason": self.reason,
+            "code": self.code,
+        }
+        details: dict[str, Any] = {}
+        if self.name:
+            details["name"] = self.name
+        if self.group:
+            details["group"] = self.group
+        if self.kind:
+            details["kind"] = self.kind
+        if self.causes:
+            details["causes"] = [c.to_dict() for c in self.causes]
+        if self.retry_after is not None:
+            details["retryAfterSeconds"] = self.retry_after
+        if details:
+            out["details"] = details
+        return out
+
+
+def _qualified(resource: str, group: str) -> str:
+    return f"{resource}.{group}" if group else resource
+
+
+def NotFound(resource: str, name: str, group: str = "") -> ApiError:  # noqa: N802
+    return ApiError(404, "NotFound", f'{_qualified(resource, group)} "{name}" not found',
+                    kind=resource, name=name, group=group)
+
+
+def AlreadyExists(resource: str, name: str, group: str = "") -> ApiError:  # noqa: N802
+    return ApiError(409, "AlreadyExists", f'{_qualified(resource, group)} "{name}" already exists',
+                    kind=resource, name=name, group=group)
+
+
+def Conflict(resource: str, name: str, why: str, group: str = "") -> ApiError:  # noqa: N802
+    return ApiError(409, "Conflict",
+                    f'Operation cannot be fulfilled on {_qualified(resource, group)} "{name}": {why}',
+                    kind=resource, name=name, group=group)
+
+
+def Invalid(kind: str, name: str, causes: list[Cause], group: str = "") -> ApiError:  # noqa: N802
+    """422 with field causes, worded like ``errors.NewInvalid``."""
+    qualified = f"{kind}.{group}" if group else kind
+    parts = [f"{c.field}: {c.message}" if c.field else c.message for c in causes]
+    if len(parts) == 1:
+        text = parts[0]
+    else:
+        text = "[" + ", ".join(parts) + "]"
+    return ApiError(422, "Invalid", f'{qualified} "{name}" is invalid: {text}',
+                    kind=kind, name=name, group=group, causes=causes)
+
+
+def BadRequest(message: str) -> ApiError:  # noqa: N802
+    return ApiError(400, "BadRequest", message)
+
+
+def Unauthorized(message: str = "Unauthorized") -> ApiError:  # noqa: N802
+    return ApiError(401, "Unauthorized", message)
+
+
+def Forbidden(message: str, resource: str = "", name: str = "", group: str = "") -> ApiError:  # noqa: N802
+    return ApiError(403, "Forbidden", message, kind=resource, name=name, group=group)
+
+
+def MethodNotAllowed(message: str) -> ApiError:  # noqa: N802
+    return ApiError(405, "MethodNotAllowed", message)
+
+
+def NotAcceptable(message: str) -> ApiError:  # noqa: N802
+    return ApiError(406, "NotAcceptable", message)
+
+
+def Gone(message: str) -> ApiError:  # noqa: N802
+    return ApiError(410, "Expired", message)
+
+
+def RequestEntityTooLarge(message: str) -> ApiError:  # noqa: N802
+    return ApiError(413, "RequestEntityTooLarge", message)
+
+
+def UnsupportedMediaType(content_type: str) -> ApiError:  # noqa: N802
+    return ApiError(415, "UnsupportedMediaType",
+                    f'the body of the request was in an unknown format - accepted media types '
+                    f'include: application/json, application/yaml, application/vnd.kubernetes.protobuf '
+                    f'(got "{content_type}")')
+
+
+def TooManyRequests(message: str, causes: list[Cause] | None = None) -> ApiError:  # noqa: N802
+    return ApiError(429, "TooManyRequests", message, causes=list(causes or []))
+
+
+def ServiceUnavailable(message: str) -> ApiError:  # noqa: N802
+    return ApiError(503, "ServiceUnavailable", message)
