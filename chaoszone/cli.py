@@ -1,0 +1,70 @@
+"""``chaoszone``: the command line.
+
+    chaoszone sim serve [--port N] [--kubeconfig PATH] [--time-scale N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from chaoszone.sim.server import Simulator
+
+    sim = Simulator(port=args.port, kubeconfig=args.kubeconfig, time_scale=args.time_scale)
+    try:
+        sim.start()
+    except OSError as exc:
+        print(f"chaoszone: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}; "
+              f"pick another --port or 0 for any free port", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    print(f"chaoszone simulator serving Kubernetes 1.32 on {sim.url}", flush=True)
+    print(f"kubeconfig: {sim.kubeconfig}", flush=True)
+    print(f"try: kubectl --kubeconfig {sim.kubeconfig} --cache-dir {sim.cache_dir} get ns",
+          flush=True)
+    try:
+        stop.wait()
+    finally:
+        sim.stop()
+    print("stopped", flush=True)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chaoszone", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sim = sub.add_parser("sim", help="the embedded cluster simulator")
+    sim_sub = sim.add_subparsers(dest="sim_command", required=True)
+    serve = sim_sub.add_parser("serve", help="serve a simulated cluster until interrupted")
+    serve.add_argument("--port", type=int, default=0,
+                       help="port on 127.0.0.1 (default: any free port)")
+    serve.add_argument("--kubeconfig", default=None,
+                       help="where to write a kubeconfig (default: a temporary file)")
+    serve.add_argument("--time-scale", type=float, default=1.0,
+                       help="how many times faster than the wall clock the cluster runs")
+    serve.set_defaults(run=_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "port", 0) and not 0 <= args.port <= 65535:
+        parser.error(f"--port must be between 0 and 65535, got {args.port}")
+    if getattr(args, "time_scale", 1.0) <= 0:
+        parser.error(f"--time-scale must be greater than 0, got {args.time_scale}")
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,779 @@
+"""The REST verbs on resources and their subresources.
+
+Path grammar (after ``/api/`` or ``/apis/``):
+``{group}/{version}[/namespaces/{ns}]/{plural}[/{name}[/{subresource}]]``; the core group
+has no ``{group}`` segment. Namespaced kinds listed without a namespace are listed
+across all namespaces.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from typing import Any
+
+from aiohttp import web
+
+from chaoszone.sim import errors, schema, selectors
+from chaoszone.sim.api import body as bodies
+from chaoszone.sim.api import discovery, patch, tables
+from chaoszone.sim.api.negotiation import Output, negotiate, parse_bool, parse_int, query_one
+from chaoszone.sim.cluster import Cluster
+from chaoszone.sim.eviction import evict
+from chaoszone.sim.registry import DeleteOptions
+from chaoszone.sim.resources import ResourceType, by_path
+from chaoszone.sim.watch import Stored, Watcher
+
+__all__ = ["Resources"]
+
+_NOT_FOUND = "the server could not find the requested resource"
+PATCH_TYPES = {
+    "application/json-patch+json": "json",
+    "application/merge-patch+json": "merge",
+    "application/strategic-merge-patch+json": "strategic",
+    "application/apply-patch+yaml": "apply",
+    "application/apply-patch+cbor": "apply-cbor",
+}
+_BOOKMARK_EVERY = 5.0  # wall seconds between bookmarks on an idle watch
+
+
+def _not_found() -> errors.ApiError:
+    return errors.ApiError(404, "NotFound", _NOT_FOUND)
+
+
+class Target:
+    """What a request path names."""
+
+    __slots__ = ("name", "namespace", "rt", "sub")
+
+    def __init__(self, rt: ResourceType, namespace: str | None, name: str | None,
+                 sub: str | None) -> None:
+        self.rt, self.namespace, self.name, self.sub = rt, namespace, name, sub
+
+
+def parse_path(group: str | None, tail: str) -> tuple[str, str, list[str]]:
+    parts = [p for p in tail.split("/")]
+    if parts and parts[-1] == "":
+        parts.pop()
+    if group is None:
+        if len(parts) < 2:
+            return (parts[0] if parts else ""), "", []
+        return parts[0], parts[1], parts[2:]
+    return "", (parts[0] if parts else ""), parts[1:]
+
+
+def resolve(group: str, version: str, rest: list[str]) -> Target:
+    namespace: str | None = None
+    if len(rest) >= 3 and rest[0] == "namespaces":
+        ns_rt = by_path("", "v1", "namespaces")
+        if group == "" and ns_rt is not None and rest[2] in ("status", "finalize"):
+            if len(rest) != 3:
+                raise _not_found()
+            return Target(ns_rt, None, rest[1], rest[2])
+        namespace, rest = rest[1], rest[2:]
+    if not rest or len(rest) > 3:
+        raise _not_found()
+    rt = by_path(group, version, rest[0])
+    if rt is None:
+        raise _not_found()
+    if namespace is not None and not rt.namespaced:
+        raise _not_found()
+    name = rest[1] if len(rest) > 1 else None
+    sub = rest[2] if len(rest) > 2 else None
+    if sub is not None and rt.subresource(sub) is None:
+        raise _not_found()
+    if name == "":
+        raise _not_found()
+    return Target(rt, namespace, name, sub)
+
+
+class Resources:
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self.registry = cluster.registry
+        self.store = cluster.store
+
+    async def dispatch(self, request: web.Request, group: str | None, tail: str
+                       ) -> web.StreamResponse:
+        self.cluster.check_available()
+        grp, version, rest = parse_path(group, tail)
+        if not rest:
+            if request.method != "GET":
+                raise errors.MethodNotAllowed(
+                    "the server does not allow this method on the requested resource")
+            if group is None and not version:
+                doc = discovery.api_group(grp)
+            else:
+                doc = discovery.resource_list(grp, version)
+            if doc is None:
+                raise _not_found()
+            return _json(doc)
+        target = resolve(grp, version, rest)
+        method = request.method
+        if target.sub is not None:
+            return await self._subresource(request, target)
+        if target.name is None:
+            if method == "GET":
+                if parse_bool("watch", query_one(request.query, "watch")):
+                    return await self.watch(request, target)
+                return await self.list(request, target)
+            if method == "POST":
+                if target.rt.namespaced and target.namespace is None:
+                    raise errors.MethodNotAllowed(
+                        "the server does not allow this method on the requested resource")
+                return await self.create(request, target)
+            if method == "DELETE":
+                return await self.delete_collection(request, target)
+            raise errors.MethodNotAllowed(
+                "the server does not allow this method on the requested resource")
+        if target.rt.namespaced and target.namespace is None:
+            raise _not_found()
+        if method == "GET":
+            if parse_bool("watch", query_one(request.query, "watch")):
+                raise errors.BadRequest("watch is only supported on collections; use "
+                                        "fieldSelector=metadata.name=NAME")
+            return self.get(request, target)
+        if method == "PUT":
+            return await self.update(request, target)
+        if method == "PATCH":
+            return await self.patch(request, target)
+        if method == "DELETE":
+            return await self.delete(request, target)
+        raise errors.MethodNotAllowed(
+            "the server does not allow this method on the requested resource")
+
+    # -- rendering -------------------------------------------------------------
+
+    def _render_one(self, request: web.Request, rt: ResourceType, stored: Stored,
+                    status: int = 200) -> web.StreamResponse:
+        out = negotiate(request.headers.get("Accept"))
+        if out.form == "object":
+            return web.Response(status=status, body=stored.raw,
+                                headers={"Content-Type": "application/json"})
+        if out.form == "yaml":
+            return _yaml(stored.obj, status)
+        if out.form == "metadata":
+            return _json(_partial(stored, out), status)
+        include = query_one(request.query, "includeObject") or "Metadata"
+        return _json(tables.table(rt, [stored.obj], resource_version=stored.meta.get(
+            "resourceVersion", ""), include_object=include, now=self.cluster.clock.datetime()),
+            status, "application/json;as=Table;v=v1;g=meta.k8s.io")
+
+    # -- reads -----------------------------------------------------------------
+
+    def get(self, request: web.Request, target: Target) -> web.StreamResponse:
+        assert target.name is not None
+        stored = self.registry.get(target.rt, target.namespace or "", target.name)
+        return self._render_one(request, target.rt, stored)
+
+    def _filters(self, request: web.Request, rt: ResourceType
+                 ) -> tuple[selectors.LabelSelector, selectors.FieldSelector]:
+        labels = selectors.LabelSelector.parse(query_one(request.query, "labelSelector") or "")
+        fields = selectors.FieldSelector.parse(query_one(request.query, "fieldSelector") or "", rt)
+        return labels, fields
+
+    async def list(self, request: web.Request, target: Target) -> web.StreamResponse:
+        rt, query = target.rt, request.query
+        out = negotiate(request.headers.get("Accept"))
+        labels, fields = self._filters(request, rt)
+        limit = parse_int("limit", query_one(query, "limit")) or 0
+        cont = query_one(query, "continue") or ""
+        rv = query_one(query, "resourceVersion") or ""
+        match = query_one(query, "resourceVersionMatch") or ""
+        _validate_list_options(rv, match, cont)
+        namespace = target.namespace
+        name_pin = fields.exact("metadata.name")
+        start_after = ""
+        at = 0
+        if cont:
+            at, start_after = _decode_continue(cont)
+            items = self.store.snapshot(rt, namespace, at)
+        elif rv and match == "Exact":
+            at = _parse_rv(rv)
+            items = self.store.snapshot(rt, namespace, at)
+        elif rv and rv != "0" and match == "NotOlderThan" or rv and rv != "0" and not match:
+            wanted = _parse_rv(rv)
+            if wanted > self.store.resource_version:
+                raise errors.ApiError(504, "Timeout", f"Too large resource version: {wanted}, "
+                                      f"current: {self.store.resource_version}")
+            at = self.store.resource_version
+            items = list(self.store.items(rt, namespace)) if name_pin is None else []
+        else:
+            at = self.store.resource_version
+            items = list(self.store.items(rt, namespace)) if name_pin is None else []
+        if name_pin is not None and not cont and not (rv and match == "Exact"):
+            if namespace is not None or not rt.namespaced:
+                one = self.store.get(rt, namespace or "", name_pin)
+                items = [one] if one is not None else []
+            else:
+                items = [s for s in self.store.items(rt, None) if s.name == name_pin]
+        selected: list[Stored] = []
+        more = ""
+        for stored in items:
+            if start_after and _sort_key(stored) <= start_after:
+                continue
+            if not labels.empty and not labels.matches(stored.labels):
+                continue
+            if not fields.empty and not fields.matches(stored.obj):
+                continue
+            if limit and len(selected) == limit:
+                more = _encode_continue(at, _sort_key(selected[-1]))
+                break
+            selected.append(stored)
+        meta: dict[str, Any] = {"resourceVersion": str(at)}
+        if more:
+            meta["continue"] = more
+        if out.form == "table":
+            include = query_one(query, "includeObject") or "Metadata"
+            table = tables.table(rt, [s.obj for s in selected], resource_version=str(at),
+                                 include_object=include, now=self.cluster.clock.datetime(),
+                                 continue_token=more)
+            return _json(table, 200, "application/json;as=Table;v=v1;g=meta.k8s.io")
+        if out.form == "metadata":
+            return _json({"kind": "PartialObjectMetadataList",
+                          "apiVersion": f"meta.k8s.io/{out.meta_version}", "metadata": meta,
+                          "items": [_partial(s, out) for s in selected]})
+        if out.form == "yaml":
+            return _yaml({"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": meta,
+                          "items": [s.obj for s in selected]})
+        head = json.dumps({"kind": rt.list_kind, "apiVersion": rt.api_version,
+                           "metadata": meta}, separators=(",", ":")).encode()
+        payload = b"".join((head[:-1], b',"items":[', b",".join(s.raw for s in selected), b"]}"))
+        return web.Response(body=payload, headers={"Content-Type": "application/json"})
+
+    async def watch(self, request: web.Request, target: Target) -> web.StreamResponse:
+        rt, query = target.rt, request.query
+        out = negotiate(request.headers.get("Accept"))
+        labels, fields = self._filters(request, rt)
+        rv = query_one(query, "resourceVersion") or ""
+        timeout = parse_int("timeoutSeconds", query_one(query, "timeoutSeconds"))
+        bookmarks = parse_bool("allowWatchBookmarks", query_one(query, "allowWatchBookmarks"))
+        initial = query_one(query, "sendInitialEvents")
+        send_initial = parse_bool("sendInitialEvents", initial)
+        match = query_one(query, "resourceVersionMatch") or ""
+        if initial is not None:
+            if match != "NotOlderThan":
+                raise errors.Invalid("ListOptions", "", [errors.Cause(
+                    "FieldValueForbidden",
+                    "Forbidden: sendInitialEvents is forbidden for watch unless the "
+                    "resourceVersionMatch is set to NotOlderThan", "sendInitialEvents")],
+                    "meta.k8s.io")
+            if send_initial and not bookmarks:
+                raise errors.Invalid("ListOptions", "", [errors.Cause(
+                    "FieldValueForbidden",
+                    "Forbidden: allowWatchBookmarks must be set to true when "
+                    "sendInitialEvents is set to true", "allowWatchBookmarks")], "meta.k8s.io")
+        elif match:
+            raise errors.Invalid("ListOptions", "", [errors.Cause(
+                "FieldValueForbidden",
+                "Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents "
+                "is provided", "resourceVersionMatch")], "meta.k8s.io")
+
+        def accept(stored: Stored) -> bool:
+            if not labels.empty and not labels.matches(stored.labels):
+                return False
+            return fields.empty or fields.matches(stored.obj)
+
+        filt = None if labels.empty and fields.empty else accept
+        namespace = target.namespace
+        replay: list[tuple[str, Stored]] = []
+        if rv in ("", "0") or send_initial:
+            replay = [("ADDED", s) for s in self.store.items(rt, namespace) if filt is None or filt(s)]
+        else:
+            try:
+                since = int(rv)
+            except ValueError:
+                raise errors.BadRequest(f'invalid resource version "{rv}"') from None
+            try:
+                for event in self.store.hub.since(rt, since):
+                    probe = Watcher(self.store.hub, rt, namespace, filt)
+                    probe.offer(event)
+                    replay.extend(probe.pending)
+            except errors.ApiError as err:
+                return await self._watch_error(request, err)
+        watcher = self.store.hub.subscribe(rt, namespace, filt)
+        watcher.pending[:0] = replay
+        start_rv = self.store.resource_version
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        deadline = time.monotonic() + timeout if timeout is not None else None
+        first = True
+        try:
+            if send_initial:
+                batch = watcher.take()
+                await response.write(self._encode(rt, batch, out, request, first))
+                first = False
+                await response.write(_bookmark(rt, start_rv, initial_end=True))
+            while not watcher.closed:
+                if watcher.pending:
+                    batch = watcher.take()
+                    await response.write(self._encode(rt, batch, out, request, first))
+                    first = False
+                    continue
+                wait = _BOOKMARK_EVERY
+                if deadline is not None:
+                    wait = min(wait, deadline - time.monotonic())
+                    if wait <= 0:
+                        break
+                try:
+                    await asyncio.wait_for(watcher.wake.wait(), wait)
+                except TimeoutError:
+                    if bookmarks and not watcher.pending and out.form == "object":
+                        await response.write(_bookmark(rt, self.store.resource_version))
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        finally:
+            watcher.close()
+        try:
+            await response.write_eof()
+        except (ConnectionResetError, RuntimeError):
+            pass
+        return response
+
+    async def _watch_error(self, request: web.Request, err: errors.ApiError) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        await response.write(json.dumps({"type": "ERROR", "object": err.status()}).encode() + b"\n")
+        await response.write_eof()
+        return response
+
+    def _encode(self, rt: ResourceType, batch: list[tuple[str, Stored]], out: Output,
+                request: web.Request, first: bool) -> bytes:
+        if out.form == "object":
+            return b"".join(b'{"type":"' + t.encode() + b'","object":' + s.raw + b"}\n"
+                            for t, s in batch)
+        lines = []
+        include = query_one(request.query, "includeObject") or "Metadata"
+        for t, s in batch:
+            if out.form == "table":
+                obj: Any = tables.table(rt, [s.obj], resource_version=s.meta["resourceVersion"],
+                                        include_object=include, now=self.cluster.clock.datetime())
+            elif out.form == "metadata":
+                obj = _partial(s, out)
+            else:
+                obj = s.obj
+            lines.append(json.dumps({"type": t, "object": obj}, separators=(",", ":")).encode())
+        return b"\n".join(lines) + b"\n"
+
+    # -- writes ----------------------------------------------------------------
+
+    def _write_options(self, request: web.Request) -> tuple[bool, str]:
+        dry = request.query.getall("dryRun", [])
+        for value in dry:
+            if value != "All":
+                raise errors.BadRequest(f'Invalid dry run value: "{value}", supported: "All"')
+        validation = query_one(request.query, "fieldValidation") or "Warn"
+        if validation not in ("Ignore", "Warn", "Strict"):
+            raise errors.BadRequest(
+                f"fieldValidation must be one of Ignore, Warn, Strict, got {validation}")
+        manager = query_one(request.query, "fieldManager")
+        if manager is not None and (len(manager) > 128 or not manager.isprintable()):
+            raise errors.Invalid("PatchOptions", "", [errors.Cause(
+                "FieldValueInvalid", "Invalid value: fieldManager must be printable and at most "
+                "128 characters", "fieldManager")], "meta.k8s.io")
+        return bool(dry), validation
+
+    async def _read_body(self, request: web.Request) -> bytes:
+        if request.content_length is not None and request.content_length > bodies.MAX_BODY:
+            raise errors.RequestEntityTooLarge(
+                f"Request entity too large: limit is {bodies.MAX_BODY}")
+        return await request.read()
+
+    def _check_fields(self, obj: dict[str, Any], rt: ResourceType, validation: str,
+                      duplicates: list[str]) -> list[str]:
+        if validation == "Ignore":
+            return []
+        problems = bodies.field_problems(obj, rt, duplicates)
+        if problems and validation == "Strict":
+            raise errors.BadRequest("strict decoding error: " + ", ".join(problems))
+        return problems
+
+    async def create(self, request: web.Request, target: Target) -> web.StreamResponse:
+        dry, validation = self._write_options(request)
+        raw = await self._read_body(request)
+        obj, dupes = bodies.decode_object(raw, request.headers.get("Content-Type"), target.rt)
+        warnings = self._check_fields(obj, target.rt, validation, dupes)
+        stored = self.registry.create(target.rt, target.namespace, obj, dry_run=dry)
+        return _warn(self._render_one(request, target.rt, stored, 201), warnings)
+
+    async def update(self, request: web.Request, target: Target) -> web.StreamResponse:
+        assert target.name is not None
+        dry, validation = self._write_options(request)
+        raw = await self._read_body(request)
+        obj, dupes = bodies.decode_object(raw, request.headers.get("Content-Type"), target.rt)
+        warnings = self._check_fields(obj, target.rt, validation, dupes)
+        stored, created = self.registry.update(target.rt, target.namespace, target.name, obj,
+                                               dry_run=dry)
+        return _warn(self._render_one(request, target.rt, stored, 201 if created else 200),
+                     warnings)
+
+    def _patched(self, request: web.Request, target: Target, kind: str, raw: bytes,
+                 current: dict[str, Any] | None, force: bool) -> dict[str, Any]:
+        rt = target.rt
+        type_name = schema.type_for_kind(rt.group, rt.version, rt.kind) or ""
+        if kind == "apply":
+            doc = bodies.decode_document(raw, "application/yaml")
+            if not isinstance(doc, dict):
+                raise errors.BadRequest("the apply patch must be an object")
+            bodies.check_type(doc, rt.kind, rt.api_version)
+            if not doc.get("apiVersion") or not doc.get("kind"):
+                raise errors.BadRequest(
+                    "invalid object type: apiVersion and kind must be set in an apply patch")
+            manager = query_one(request.query, "fieldManager")
+            if not manager:
+                raise errors.BadRequest(
+                    "PATCH, application/apply-patch+yaml requires fieldManager to be set")
+            return patch.apply(current, doc, type_name, manager, force,
+                               self.cluster.clock.timestamp())
+        assert current is not None
+        doc = bodies.load_json(raw)
+        bodies.pop_duplicates(doc)
+        if kind == "json":
+            return patch.json_patch(current, doc)
+        if kind == "merge":
+            return patch.merge_patch(current, doc)
+        if not isinstance(doc, dict):
+            raise errors.BadRequest("the strategic merge patch must be a JSON object")
+        return patch.strategic_merge_patch(current, doc, type_name)
+
+    async def patch(self, request: web.Request, target: Target) -> web.StreamResponse:
+        assert target.name is not None
+        rt = target.rt
+        dry, validation = self._write_options(request)
+        kind = PATCH_TYPES.get(bodies.media_type(request.headers.get("Content-Type")))
+        if kind is None or kind == "apply-cbor":
+            raise errors.UnsupportedMediaType(bodies.media_type(request.headers.get("Content-Type")))
+        force = parse_bool("force", query_one(request.query, "force"))
+        if force and kind != "apply":
+            raise errors.BadRequest("force is only supported for apply patches")
+        raw = await self._read_body(request)
+        if not raw.strip():
+            raise errors.BadRequest("the body of the request was empty")
+        existing = self.store.get(rt, target.namespace or "" if rt.namespaced else "", target.name)
+        if existing is None and kind != "apply":
+            raise errors.NotFound(rt.plural, target.name, rt.group)
+        current = existing.copy() if existing is not None else None
+        new = self._patched(request, target, kind, raw, current, force)
+        if not isinstance(new, dict):
+            raise errors.BadRequest("the patched object is not a JSON object")
+        bodies.check_type(new, rt.kind, rt.api_version)
+        meta = new.get("metadata")
+        if not isinstance(meta, dict):
+            raise errors.BadRequest("the patched object has no metadata")
+        warnings = self._check_fields(new, rt, validation, [])
+        if existing is None:
+            meta.setdefault("name", target.name)
+            if meta["name"] != target.name:
+                raise errors.BadRequest(
+                    f"the name of the object ({meta['name']}) does not match the name on the URL "
+                    f"({target.name})")
+            stored = self.registry.create(rt, target.namespace, new, dry_run=dry)
+            return _warn(self._render_one(request, rt, stored, 201), warnings)
+        if meta.get("resourceVersion") in (None, ""):
+            meta["resourceVersion"] = existing.meta["resourceVersion"]
+        stored, _ = self.registry.update(rt, target.namespace, target.name, new, dry_run=dry)
+        return _warn(self._render_one(request, rt, stored), warnings)
+
+    async def delete(self, request: web.Request, target: Target) -> web.StreamResponse:
+        assert target.name is not None
+        options = await self._delete_options(request)
+        stored, gone = self.registry.delete(target.rt, target.namespace, target.name, options)
+        rt = target.rt
+        if not gone or (rt.group, rt.kind) in {("", "Pod"), ("", "PersistentVolume"),
+                                               ("", "PersistentVolumeClaim")}:
+            return self._render_one(request, rt, stored)
+        return _json({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                      "details": {"name": target.name, "group": rt.group, "kind": rt.plural,
+                                  "uid": stored.meta.get("uid")}})
+
+    async def _delete_options(self, request: web.Request) -> DeleteOptions:
+        raw = await self._read_body(request)
+        doc: Any = {}
+        if raw.strip():
+            doc = bodies.decode_document(raw, request.headers.get("Content-Type"))
+            bodies.pop_duplicates(doc)
+            if not isinstance(doc, dict):
+                raise errors.BadRequest("DeleteOptions must be a JSON object")
+        query = request.query
+        grace = parse_int("gracePeriodSeconds", query_one(query, "gracePeriodSeconds"))
+        if grace is not None:
+            doc["gracePeriodSeconds"] = grace
+        policy = query_one(query, "propagationPolicy")
+        if policy:
+            doc["propagationPolicy"] = policy
+        orphan = query_one(query, "orphanDependents")
+        if orphan is not None:
+            doc["orphanDependents"] = parse_bool("orphanDependents", orphan)
+        if query.getall("dryRun", []):
+            self._write_options(request)
+            doc["dryRun"] = ["All"]
+        return DeleteOptions.from_dict(doc)
+
+    async def delete_collection(self, request: web.Request, target: Target) -> web.StreamResponse:
+        rt = target.rt
+        if rt.namespaced and target.namespace is None:
+            raise errors.MethodNotAllowed(
+                "the server does not allow this method on the requested resource")
+        labels, fields = self._filters(request, rt)
+        options = await self._delete_options(request)
+        deleted = []
+        for stored in list(self.store.items(rt, target.namespace)):
+            if not labels.empty and not labels.matches(stored.labels):
+                continue
+            if not fields.empty and not fields.matches(stored.obj):
+                continue
+            try:
+                last, _ = self.registry.delete(rt, target.namespace, stored.name, options)
+            except errors.ApiError as err:
+                if err.code == 404:
+                    continue
+                raise
+            deleted.append(last.obj)
+        return _json({"kind": rt.list_kind, "apiVersion": rt.api_version,
+                      "metadata": {"resourceVersion": str(self.store.resource_version)},
+                      "items": deleted})
+
+    # -- subresources ----------------------------------------------------------
+
+    async def _subresource(self, request: web.Request, target: Target) -> web.StreamResponse:
+        sub, method = target.sub, request.method
+        sr = target.rt.subresource(sub or "")
+        assert sr is not None and target.name is not None
+        verb = {"GET": "get", "PUT": "update", "PATCH": "patch", "POST": "create"}.get(method)
+        if verb not in sr.verbs:
+            raise errors.MethodNotAllowed(
+                "the server does not allow this method on the requested resource")
+        if sub == "status":
+            return await self._status(request, target)
+        if sub == "scale":
+            return await self._scale(request, target)
+        if sub == "eviction":
+            return await self._eviction(request, target)
+        if sub == "binding":
+            return await self._binding(request, target)
+        if sub == "log":
+            return await self._log(request, target)
+        if sub == "finalize":
+            dry, _ = self._write_options(request)
+            raw = await self._read_body(request)
+            obj, _ = bodies.decode_object(raw, request.headers.get("Content-Type"), target.rt)
+            if dry:
+                return self._render_one(request, target.rt,
+                                        self.registry.get(target.rt, "", target.name))
+            stored = self.registry.finalize_namespace(target.name, obj)
+            return self._render_one(request, target.rt, stored)
+        raise _not_found()
+
+    async def _status(self, request: web.Request, target: Target) -> web.StreamResponse:
+        assert target.name is not None
+        rt = target.rt
+        if request.method == "GET":
+            return self.get(request, target)
+        dry, validation = self._write_options(request)
+        raw = await self._read_body(request)
+        if request.method == "PUT":
+            obj, dupes = bodies.decode_object(raw, request.headers.get("Content-Type"), rt)
+            warnings = self._check_fields(obj, rt, validation, dupes)
+        else:
+            kind = PATCH_TYPES.get(bodies.media_type(request.headers.get("Content-Type")))
+            if kind is None or kind not in ("json", "merge", "strategic"):
+                raise errors.UnsupportedMediaType(
+                    bodies.media_type(request.headers.get("Content-Type")))
+            current = self.registry.get(rt, target.namespace or "", target.name)
+            obj = self._patched(request, target, kind, raw, current.copy(), False)
+            if not isinstance(obj, dict) or not isinstance(obj.get("metadata"), dict):
+                raise errors.BadRequest("the patched object is not a JSON object")
+            warnings = self._check_fields(obj, rt, validation, [])
+            obj["metadata"].setdefault("resourceVersion", current.meta["resourceVersion"])
+        stored, _ = self.registry.update(rt, target.namespace, target.name, obj,
+                                         subresource="status", dry_run=dry)
+        return _warn(self._render_one(request, rt, stored), warnings)
+
+    def _scale_of(self, rt: ResourceType, stored: Stored) -> dict[str, Any]:
+        spec = stored.obj.get("spec") or {}
+        status = stored.obj.get("status") or {}
+        selector = selectors.label_selector_from_dict(spec.get("selector"))
+        meta = stored.meta
+        return {
+            "kind": "Scale", "apiVersion": "autoscaling/v1",
+            "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion",
+                                              "creationTimestamp") if k in meta},
+            "spec": {"replicas": int(spec.get("replicas", 0))},
+            "status": {"replicas": int(status.get("replicas", 0)),
+                       "selector": str(selector)},
+        }
+
+    async def _scale(self, request: web.Request, target: Target) -> web.StreamResponse:
+        assert target.name is not None
+        rt = target.rt
+        current = self.registry.get(rt, target.namespace or "", target.name)
+        scale = self._scale_of(rt, current)
+        if request.method == "GET":
+            return _json(scale)
+        dry, _ = self._write_options(request)
+        raw = await self._read_body(request)
+        if request.method == "PUT":
+            new_scale, _ = bodies.decode_object(raw, request.headers.get("Content-Type"), rt,
+                                                "Scale", "autoscaling/v1")
+        else:
+            kind = PATCH_TYPES.get(bodies.media_type(request.headers.get("Content-Type")))
+            if kind not in ("json", "merge", "strategic"):
+                raise errors.UnsupportedMediaType(
+                    bodies.media_type(request.headers.get("Content-Type")))
+            doc = bodies.load_json(raw)
+            if kind == "json":
+                new_scale = patch.json_patch(scale, doc)
+            else:
+                if not isinstance(doc, dict):
+                    raise errors.BadRequest("the patch must be a JSON object")
+                new_scale = patch.merge_patch(scale, doc)
+        replicas = (new_scale.get("spec") or {}).get("replicas")
+        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+            raise errors.Invalid("Scale", target.name, [errors.Cause(
+                "FieldValueInvalid",
+                f"Invalid value: {json.dumps(replicas)}: must be greater than or equal to 0",
+                "spec.replicas")], "autoscaling")
+        expect = (new_scale.get("metadata") or {}).get("resourceVersion")
+        obj = current.copy()
+        obj["spec"]["replicas"] = replicas
+        if expect and request.method == "PUT":
+            obj["metadata"]["resourceVersion"] = expect
+        stored, _ = self.registry.update(rt, target.namespace, target.name, obj, dry_run=dry)
+        return _json(self._scale_of(rt, stored))
+
+    async def _eviction(self, request: web.Request, target: Target) -> web.StreamResponse:
+        assert target.name is not None
+        raw = await self._read_body(request)
+        eviction, _ = bodies.decode_object(raw, request.headers.get("Content-Type"), target.rt,
+                                           "Eviction", "policy/v1")
+        name = (eviction.get("metadata") or {}).get("name")
+        if name and name != target.name:
+            raise errors.BadRequest(
+                f"name in URL does not match name in Eviction object")
+        evict(self.registry, target.namespace or "", target.name, eviction)
+        return _json({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                      "code": 201}, 201)
+
+    async def _binding(self, request: web.Request, target: Target) -> web.StreamResponse:
+        assert target.name is not None
+        raw = await self._read_body(request)
+        binding, _ = bodies.decode_object(raw, request.headers.get("Content-Type"), target.rt,
+                                          "Binding", "v1")
+        self.cluster.bind(target.namespace or "", target.name, binding)
+        return _json({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                      "code": 201}, 201)
+
+    async def _log(self, request: web.Request, target: Target) -> web.StreamResponse:
+        assert target.name is not None
+        query = request.query
+        pods = target.rt
+        pod = self.registry.get(pods, target.namespace or "", target.name)
+        text = self.cluster.pod_log(
+            pod.obj, container=query_one(query, "container"),
+            tail=parse_int("tailLines", query_one(query, "tailLines")),
+            since_seconds=parse_int("sinceSeconds", query_one(query, "sinceSeconds")),
+            timestamps=parse_bool("timestamps", query_one(query, "timestamps")),
+            previous=parse_bool("previous", query_one(query, "previous")))
+        limit = parse_int("limitBytes", query_one(query, "limitBytes"))
+        data = text.encode()
+        if limit is not None:
+            if limit < 1:
+                raise errors.Invalid("PodLogOptions", target.name, [errors.Cause(
+                    "FieldValueInvalid", "Invalid value: must be greater than 0",
+                    "limitBytes")])
+            data = data[:limit]
+        return web.Response(body=data, headers={"Content-Type": "text/plain"})
+
+
+# -- helpers -------------------------------------------------------------------
+
+def _json(obj: Any, status: int = 200, content_type: str = "application/json") -> web.Response:
+    return web.Response(status=status, body=json.dumps(obj, separators=(",", ":")).encode(),
+                        headers={"Content-Type": content_type})
+
+
+def _yaml(obj: Any, status: int = 200) -> web.Response:
+    import yaml
+
+    return web.Response(status=status, body=yaml.safe_dump(obj, sort_keys=False).encode(),
+                        headers={"Content-Type": "application/yaml"})
+
+
+def _warn(response: web.StreamResponse, warnings: list[str]) -> web.StreamResponse:
+    for warning in warnings:
+        response.headers.add("Warning", '299 - "' + warning.replace('"', '\\"') + '"')
+    return response
+
+
+def _partial(stored: Stored, out: Output) -> dict[str, Any]:
+    return {"kind": "PartialObjectMetadata", "apiVersion": f"meta.k8s.io/{out.meta_version}",
+            "metadata": stored.meta}
+
+
+def _bookmark(rt: ResourceType, rv: int, initial_end: bool = False) -> bytes:
+    meta: dict[str, Any] = {"resourceVersion": str(rv)}
+    if initial_end:
+        meta["annotations"] = {"k8s.io/initial-events-end": "true"}
+    return json.dumps({"type": "BOOKMARK", "object": {
+        "kind": rt.kind, "apiVersion": rt.api_version, "metadata": meta}},
+        separators=(",", ":")).encode() + b"\n"
+
+
+def _sort_key(stored: Stored) -> str:
+    return f"{stored.namespace}/{stored.name}"
+
+
+def _encode_continue(rv: int, after: str) -> str:
+    token = json.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": after + "\x00"})
+    return base64.urlsafe_b64encode(token.encode()).decode().rstrip("=")
+
+
+def _decode_continue(token: str) -> tuple[int, str]:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        doc = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        rv, start = int(doc["rv"]), str(doc["start"])
+    except (ValueError, KeyError, TypeError):
+        raise errors.BadRequest(f"continue key is not valid: {token}") from None
+    if rv <= 0 or not start.endswith("\x00"):
+        raise errors.BadRequest(f"continue key is not valid: {token}")
+    return rv, start[:-1]
+
+
+def _parse_rv(rv: str) -> int:
+    try:
+        value = int(rv)
+    except ValueError:
+        raise errors.BadRequest(f'invalid resource version "{rv}"') from None
+    if value < 0:
+        raise errors.BadRequest(f'invalid resource version "{rv}"')
+    return value
+
+
+def _validate_list_options(rv: str, match: str, cont: str) -> None:
+    causes = []
+    if match:
+        if not rv:
+            causes.append(errors.Cause("FieldValueForbidden",
+                                       "Forbidden: resourceVersionMatch is forbidden unless "
+                                       "resourceVersion is provided", "resourceVersionMatch"))
+        if cont:
+            causes.append(errors.Cause("FieldValueForbidden",
+                                       "Forbidden: resourceVersionMatch is forbidden when "
+                                       "continue is provided", "resourceVersionMatch"))
+        if match not in ("Exact", "NotOlderThan"):
+            causes.append(errors.Cause("FieldValueNotSupported",
+                                       f'Unsupported value: "{match}": supported values: '
+                                       f'"Exact", "NotOlderThan", ""', "resourceVersionMatch"))
+        if match == "Exact" and rv == "0":
+            causes.append(errors.Cause("FieldValueForbidden",
+                                       'Forbidden: resourceVersionMatch "exact" is forbidden for '
+                                       'resourceVersion "0"', "resourceVersionMatch"))
+    if causes:
+        raise errors.Invalid("ListOptions", "", causes, "meta.k8s.io")
+    if cont and rv and rv != "0":
+        raise errors.BadRequest("specifying resource version is not allowed when using continue")

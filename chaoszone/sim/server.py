@@ -1,0 +1,195 @@
+"""The simulator as a running server: its own event loop on its own thread, an aiohttp
+site on 127.0.0.1, a random bearer token, and a kubeconfig for clients.
+
+    with Simulator() as sim:
+        subprocess.run(["kubectl", "--kubeconfig", sim.kubeconfig, "get", "nodes"])
+        sim.call(lambda cluster: cluster.store.count(...))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import yaml
+from aiohttp import web
+
+from chaoszone.sim.api.app import make_app
+from chaoszone.sim.cluster import Cluster
+
+__all__ = ["Simulator"]
+
+T = TypeVar("T")
+LOOPBACK = "127.0.0.1"
+
+
+class Simulator:
+    """An embedded Kubernetes API server. Start it, use it, stop it (or use ``with``)."""
+
+    def __init__(self, *, port: int = 0, time_scale: float = 1.0, history: int = 10_000,
+                 token: str | None = None, kubeconfig: str | os.PathLike[str] | None = None,
+                 not_ready_toleration_seconds: int = 300,
+                 unreachable_toleration_seconds: int = 300) -> None:
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port must be 0 (any free port) or 1-65535, got {port}")
+        self._port = port
+        self._options: dict[str, Any] = {
+            "time_scale": time_scale, "history": history,
+            "not_ready_toleration_seconds": not_ready_toleration_seconds,
+            "unreachable_toleration_seconds": unreachable_toleration_seconds,
+        }
+        self.token = token or secrets.token_urlsafe(32)
+        self._kubeconfig_path = Path(kubeconfig) if kubeconfig else None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._cluster: Cluster | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def start(self) -> Simulator:
+        if self._thread is not None:
+            raise RuntimeError("this simulator is already running; stop() it first")
+        self._ready.clear()
+        self._thread = threading.Thread(target=self._serve, name="chaoszone-sim", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._error is not None:
+            error, self._error = self._error, None
+            self._thread.join()
+            self._thread = None
+            raise error
+        self._write_kubeconfig()
+        return self
+
+    def _serve(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._startup())
+        except BaseException as exc:  # report to start(), which re-raises it
+            self._error = exc
+            self._ready.set()
+            loop.close()
+            return
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(self._shutdown())
+            loop.close()
+
+    async def _startup(self) -> None:
+        self._cluster = Cluster(**self._options)
+        app = make_app(self._cluster, self.token)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None,
+                                     shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, LOOPBACK, self._port, reuse_address=True)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        self._port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+
+    async def _shutdown(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def stop(self) -> None:
+        if self._thread is None or self._loop is None:
+            return
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._thread = None
+        self._loop = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    # -- access ----------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self._port}"
+
+    @property
+    def kubeconfig(self) -> str:
+        """Path of a kubeconfig file for this server (context ``chaoszone-sim``)."""
+        if self._kubeconfig_path is None:
+            raise RuntimeError("start() the simulator first")
+        return str(self._kubeconfig_path)
+
+    @property
+    def cache_dir(self) -> str:
+        """A kubectl cache directory of this instance's own (``--cache-dir``): kubectl caches
+        discovery per host and port, and a later server on the same port must not see it."""
+        assert self._kubeconfig_path is not None
+        path = self._kubeconfig_path.parent / "kubectl-cache"
+        path.mkdir(exist_ok=True)
+        return str(path)
+
+    def call(self, fn: Callable[[Cluster], T], timeout: float = 30.0) -> T:
+        """Run ``fn(cluster)`` on the simulator's thread and return its result.
+
+        This is the direct handle on the same store the API serves, for tests.
+        """
+        loop, cluster = self._loop, self._cluster
+        if loop is None or cluster is None:
+            raise RuntimeError("start() the simulator first")
+
+        async def run() -> T:
+            return fn(cluster)
+
+        return asyncio.run_coroutine_threadsafe(run(), loop).result(timeout)
+
+    def reset(self) -> None:
+        self.call(lambda cluster: cluster.reset())
+
+    def _write_kubeconfig(self) -> None:
+        if self._kubeconfig_path is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="chaoszone-sim-")
+            self._kubeconfig_path = Path(self._tmp.name) / "kubeconfig"
+        write_kubeconfig(self._kubeconfig_path, self.url, self.token)
+
+
+def write_kubeconfig(path: Path, server: str, token: str, name: str = "chaoszone-sim") -> None:
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": name, "cluster": {"server": server}}],
+        "users": [{"name": name, "user": {"token": token}}],
+        "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
+        "current-context": name,
+        "preferences": {},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        yaml.safe_dump(config, fh, sort_keys=False)
