@@ -76,8 +76,11 @@ class ResourceType:
 
     @property
     def selectable_fields(self) -> tuple[str, ...]:
-        base = ("metadata.name", "metadata.namespace") if self.namespaced else ("metadata.name",)
-        return base + self.field_selectors
+        # Upstream's generic field set has metadata.namespace even for cluster-scoped kinds
+        # (always ""); only Node and Namespace define their own set without it.
+        if self.namespaced or (self.group, self.kind) not in (("", "Node"), ("", "Namespace")):
+            return ("metadata.name", "metadata.namespace", *self.field_selectors)
+        return ("metadata.name", *self.field_selectors)
 
     def subresource(self, name: str) -> Subresource | None:
         for sub in self.subresources:
@@ -148,8 +151,7 @@ RESOURCES: tuple[ResourceType, ...] = (
     ResourceType("apps", "v1", "Deployment", "deployments", True, ("deploy",), ("all",),
                  subresources=(_status("Deployment"), _SCALE), has_status=True),
     ResourceType("apps", "v1", "ReplicaSet", "replicasets", True, ("rs",), ("all",),
-                 subresources=(_status("ReplicaSet"), _SCALE),
-                 field_selectors=("status.replicas",), has_status=True),
+                 subresources=(_status("ReplicaSet"), _SCALE), has_status=True),
     ResourceType("apps", "v1", "StatefulSet", "statefulsets", True, ("sts",), ("all",),
                  subresources=(_status("StatefulSet"), _SCALE), has_status=True),
     ResourceType("apps", "v1", "DaemonSet", "daemonsets", True, ("ds",), ("all",),
@@ -179,7 +181,7 @@ RESOURCES: tuple[ResourceType, ...] = (
                  field_selectors=(
                      "regarding.kind", "regarding.namespace", "regarding.name", "regarding.uid",
                      "regarding.apiVersion", "regarding.resourceVersion", "regarding.fieldPath",
-                     "reason", "reportingController", "type",
+                     "reason", "reportingController", "source", "type",
                  )),
 )
 

@@ -158,8 +158,9 @@ class Resources:
             return _json(_partial(stored, out), status)
         include = query_one(request.query, "includeObject") or "Metadata"
         return _json(tables.table(rt, [stored.obj], resource_version=stored.meta.get(
-            "resourceVersion", ""), include_object=include, now=self.cluster.clock.datetime()),
-            status, "application/json;as=Table;v=v1;g=meta.k8s.io")
+            "resourceVersion", ""), include_object=include, now=self.cluster.clock.datetime(),
+            meta_version=out.meta_version),
+            status, f"application/json;as=Table;v={out.meta_version};g=meta.k8s.io")
 
     # -- reads -----------------------------------------------------------------
 
@@ -229,8 +230,9 @@ class Resources:
             include = query_one(query, "includeObject") or "Metadata"
             table = tables.table(rt, [s.obj for s in selected], resource_version=str(at),
                                  include_object=include, now=self.cluster.clock.datetime(),
-                                 continue_token=more)
-            return _json(table, 200, "application/json;as=Table;v=v1;g=meta.k8s.io")
+                                 continue_token=more, meta_version=out.meta_version)
+            return _json(table, 200,
+                         f"application/json;as=Table;v={out.meta_version};g=meta.k8s.io")
         if out.form == "metadata":
             return _json({"kind": "PartialObjectMetadataList",
                           "apiVersion": f"meta.k8s.io/{out.meta_version}", "metadata": meta,
@@ -350,8 +352,10 @@ class Resources:
         include = query_one(request.query, "includeObject") or "Metadata"
         for t, s in batch:
             if out.form == "table":
-                obj: Any = tables.table(rt, [s.obj], resource_version=s.meta["resourceVersion"],
-                                        include_object=include, now=self.cluster.clock.datetime())
+                obj: Any = tables.watch_event_table(
+                    rt, s.obj, include_object=include, now=self.cluster.clock.datetime(),
+                    include_column_definitions=first, meta_version=out.meta_version)
+                first = False
             elif out.form == "metadata":
                 obj = _partial(s, out)
             else:
