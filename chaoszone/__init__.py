@@ -8,5 +8,6 @@ from __future__ import annotations
 from chaoszone.errors import ChaoszoneError as ChaoszoneError
 from chaoszone.errors import InvalidExperiment as InvalidExperiment
 from chaoszone.errors import TargetError as TargetError
+from chaoszone.sim.server import Simulator as Simulator
 
-__all__ = ["ChaoszoneError", "InvalidExperiment", "TargetError"]
+__all__ = ["ChaoszoneError", "InvalidExperiment", "Simulator", "TargetError"]

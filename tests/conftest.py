@@ -3,6 +3,7 @@ the official client pointed at it, and a namespace of each test's own."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -66,6 +67,7 @@ def kubectl(sim: Simulator, tmp_path_factory: pytest.TempPathFactory) -> Kubectl
 def api_client(sim: Simulator) -> Iterator[k8s.ApiClient]:
     config = k8s.Configuration()
     config.host = sim.url
+    config.ssl_ca_cert = sim.ca_path
     config.api_key = {"authorization": sim.token}
     config.api_key_prefix = {"authorization": "Bearer"}
     with k8s.ApiClient(config) as api:
@@ -94,9 +96,7 @@ def namespace(sim: Simulator, request: pytest.FixtureRequest) -> Iterator[str]:
 
         rt = by_path("", "v1", "namespaces")
         assert rt is not None
-        try:
+        with contextlib.suppress(Exception):
             cluster.registry.delete(rt, None, name, DeleteOptions())
-        except Exception:
-            pass
 
     sim.call(delete)

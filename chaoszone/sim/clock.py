@@ -11,7 +11,7 @@ import asyncio
 import time
 from datetime import UTC, datetime
 
-__all__ = ["Clock", "format_time", "format_micro_time"]
+__all__ = ["Clock", "format_micro_time", "format_time"]
 
 
 class Clock:
@@ -64,7 +64,7 @@ def format_time(epoch: float) -> str:
 
 def format_micro_time(epoch: float) -> str:
     whole = int(epoch)
-    micros = int(round((epoch - whole) * 1_000_000))
+    micros = round((epoch - whole) * 1_000_000)
     if micros == 1_000_000:
         whole, micros = whole + 1, 0
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{micros:06d}Z"

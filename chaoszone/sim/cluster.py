@@ -18,7 +18,7 @@ from chaoszone.sim.registry import Registry
 from chaoszone.sim.resources import by_path
 from chaoszone.sim.store import Store
 
-__all__ = ["Cluster", "SYSTEM_NAMESPACES"]
+__all__ = ["SYSTEM_NAMESPACES", "Cluster"]
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 _NAMESPACES = by_path("", "v1", "namespaces")
@@ -101,7 +101,8 @@ class Cluster:
                 'supported values: "Node"', "target.kind")])
         pod = self.registry.get(_PODS, namespace, name)
         if pod.meta.get("deletionTimestamp"):
-            raise errors.Conflict("pods", name, "pod is being deleted, cannot be assigned to a host")
+            raise errors.Conflict("pods", name,
+                                  "pod is being deleted, cannot be assigned to a host")
         current = (pod.obj.get("spec") or {}).get("nodeName")
         if current:
             raise errors.Conflict("pods", name,
@@ -156,7 +157,8 @@ class Cluster:
                 try:
                     json.loads(raw)
                 except ValueError:
-                    raise errors.BadRequest("the body of /sim/v1/reset must be empty or JSON") from None
+                    raise errors.BadRequest(
+                        "the body of /sim/v1/reset must be empty or JSON") from None
             self.reset()
             return {"kind": "Status", "apiVersion": "v1", "metadata": {},
                     "status": "Success", "message": "cluster reset"}

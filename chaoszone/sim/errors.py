@@ -95,72 +95,71 @@ def _qualified(resource: str, group: str) -> str:
     return f"{resource}.{group}" if group else resource
 
 
-def NotFound(resource: str, name: str, group: str = "") -> ApiError:  # noqa: N802
+def NotFound(resource: str, name: str, group: str = "") -> ApiError:
     return ApiError(404, "NotFound", f'{_qualified(resource, group)} "{name}" not found',
                     kind=resource, name=name, group=group)
 
 
-def AlreadyExists(resource: str, name: str, group: str = "") -> ApiError:  # noqa: N802
+def AlreadyExists(resource: str, name: str, group: str = "") -> ApiError:
     return ApiError(409, "AlreadyExists", f'{_qualified(resource, group)} "{name}" already exists',
                     kind=resource, name=name, group=group)
 
 
-def Conflict(resource: str, name: str, why: str, group: str = "") -> ApiError:  # noqa: N802
+def Conflict(resource: str, name: str, why: str, group: str = "") -> ApiError:
     return ApiError(409, "Conflict",
-                    f'Operation cannot be fulfilled on {_qualified(resource, group)} "{name}": {why}',
+                    f'Operation cannot be fulfilled on {_qualified(resource, group)} '
+                    f'"{name}": {why}',
                     kind=resource, name=name, group=group)
 
 
-def Invalid(kind: str, name: str, causes: list[Cause], group: str = "") -> ApiError:  # noqa: N802
+def Invalid(kind: str, name: str, causes: list[Cause], group: str = "") -> ApiError:
     """422 with field causes, worded like ``errors.NewInvalid``."""
     qualified = f"{kind}.{group}" if group else kind
     parts = [f"{c.field}: {c.message}" if c.field else c.message for c in causes]
-    if len(parts) == 1:
-        text = parts[0]
-    else:
-        text = "[" + ", ".join(parts) + "]"
+    text = parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
     return ApiError(422, "Invalid", f'{qualified} "{name}" is invalid: {text}',
                     kind=kind, name=name, group=group, causes=causes)
 
 
-def BadRequest(message: str) -> ApiError:  # noqa: N802
+def BadRequest(message: str) -> ApiError:
     return ApiError(400, "BadRequest", message)
 
 
-def Unauthorized(message: str = "Unauthorized") -> ApiError:  # noqa: N802
+def Unauthorized(message: str = "Unauthorized") -> ApiError:
     return ApiError(401, "Unauthorized", message)
 
 
-def Forbidden(message: str, resource: str = "", name: str = "", group: str = "") -> ApiError:  # noqa: N802
+def Forbidden(message: str, resource: str = "", name: str = "", group: str = "") -> ApiError:
     return ApiError(403, "Forbidden", message, kind=resource, name=name, group=group)
 
 
-def MethodNotAllowed(message: str) -> ApiError:  # noqa: N802
+def MethodNotAllowed(message: str) -> ApiError:
     return ApiError(405, "MethodNotAllowed", message)
 
 
-def NotAcceptable(message: str) -> ApiError:  # noqa: N802
+def NotAcceptable(message: str) -> ApiError:
     return ApiError(406, "NotAcceptable", message)
 
 
-def Gone(message: str) -> ApiError:  # noqa: N802
+def Gone(message: str) -> ApiError:
     return ApiError(410, "Expired", message)
 
 
-def RequestEntityTooLarge(message: str) -> ApiError:  # noqa: N802
+def RequestEntityTooLarge(message: str) -> ApiError:
     return ApiError(413, "RequestEntityTooLarge", message)
 
 
-def UnsupportedMediaType(content_type: str) -> ApiError:  # noqa: N802
+def UnsupportedMediaType(content_type: str) -> ApiError:
     return ApiError(415, "UnsupportedMediaType",
                     f'the body of the request was in an unknown format - accepted media types '
-                    f'include: application/json, application/yaml, application/vnd.kubernetes.protobuf '
+                    f'include: application/json, application/yaml, '
+                    f'application/vnd.kubernetes.protobuf '
                     f'(got "{content_type}")')
 
 
-def TooManyRequests(message: str, causes: list[Cause] | None = None) -> ApiError:  # noqa: N802
+def TooManyRequests(message: str, causes: list[Cause] | None = None) -> ApiError:
     return ApiError(429, "TooManyRequests", message, causes=list(causes or []))
 
 
-def ServiceUnavailable(message: str) -> ApiError:  # noqa: N802
+def ServiceUnavailable(message: str) -> ApiError:
     return ApiError(503, "ServiceUnavailable", message)

@@ -32,19 +32,12 @@ NAMESPACES = by_path("", "v1", "namespaces")
 SERVICEACCOUNTS = by_path("", "v1", "serviceaccounts")
 assert NAMESPACES is not None and SERVICEACCOUNTS is not None
 
-#: kinds whose strategy starts metadata.generation at 1 and bumps it on spec changes
-_GENERATION_KINDS = frozenset({
-    ("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "StatefulSet"),
-    ("apps", "DaemonSet"), ("batch", "Job"), ("policy", "PodDisruptionBudget"),
-})
 #: kinds whose PUT creates a missing object (AllowCreateOnUpdate in their strategy)
 _CREATE_ON_UPDATE = frozenset({("", "Endpoints"), ("", "Event"), ("coordination.k8s.io", "Lease"),
                                ("discovery.k8s.io", "EndpointSlice"), ("events.k8s.io", "Event")})
 #: kinds whose DELETE answers with the deleted object rather than a Status
 _RETURN_DELETED = frozenset({("", "Pod"), ("", "PersistentVolume"), ("", "PersistentVolumeClaim"),
                              ("", "Namespace")})
-#: kinds whose status is kept across a create (the kubelet registers a node with status)
-_KEEP_STATUS_ON_CREATE = frozenset({("", "Node")})
 
 _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apiserver/pkg/storage/names
 
@@ -153,7 +146,8 @@ class Registry:
         ns = self.store.get(NAMESPACES, "", namespace)
         if ns is None:
             raise errors.NotFound("namespaces", namespace)
-        if ns.meta.get("deletionTimestamp") or ns.obj.get("status", {}).get("phase") == "Terminating":
+        phase = (ns.obj.get("status") or {}).get("phase")
+        if ns.meta.get("deletionTimestamp") or phase == "Terminating":
             err = errors.Forbidden(
                 f'{rt.qualified} "{name}" is forbidden: unable to create new content in '
                 f"namespace {namespace} because it is being terminated", rt.plural, name, rt.group)
@@ -173,27 +167,14 @@ class Registry:
         raise errors.AlreadyExists(rt.plural, base, rt.group)
 
     def _prepare_create(self, rt: ResourceType, obj: dict[str, Any]) -> None:
-        kind = (rt.group, rt.kind)
-        meta = obj["metadata"]
-        if kind in _GENERATION_KINDS:
-            meta["generation"] = 1
-        else:
-            meta.pop("generation", None)
-        if rt.has_status and kind not in _KEEP_STATUS_ON_CREATE:
-            obj["status"] = {}
+        """Upstream's order: admission plugins, then the kind's PrepareForCreate."""
         if rt.kind == "Pod" and not rt.group:
             admission.admit_pod(obj, not_ready_seconds=self.not_ready_toleration_seconds,
                                 unreachable_seconds=self.unreachable_toleration_seconds)
             self._check_service_account(obj)
-            obj["status"] = {"phase": "Pending", "qosClass": admission.pod_qos_class(obj)}
-        elif rt.kind == "Namespace":
-            obj.setdefault("spec", {})["finalizers"] = ["kubernetes"]
-            obj["status"] = {"phase": "Active"}
-        elif rt.kind in ("PersistentVolume", "PersistentVolumeClaim"):
-            obj["status"] = {"phase": "Pending"}
-        elif rt.kind == "Service" and not rt.group:
+        admission.prepare_for_create(rt, obj, now=self.clock.timestamp())
+        if rt.kind == "Service" and not rt.group:
             self._allocate_cluster_ip(obj)
-            obj["status"] = {"loadBalancer": {}}
 
     def _check_service_account(self, pod: dict[str, Any]) -> None:
         # plugin/pkg/admission/serviceaccount: the pod's service account must exist.
@@ -270,7 +251,13 @@ class Registry:
                 f"Precondition failed: UID in precondition: {meta['uid']}, UID in object "
                 f"meta: {old.meta['uid']}", rt.group)
         new = self._merge_for_update(rt, obj, old, subresource)
-        admission.default(rt, new)
+        if subresource is None:
+            admission.default(rt, new)
+            if rt.kind == "Pod" and not rt.group:
+                admission.admit_pod(new, not_ready_seconds=self.not_ready_toleration_seconds,
+                                    unreachable_seconds=self.unreachable_toleration_seconds,
+                                    operation="UPDATE", old=old.obj)
+            admission.prepare_for_update(rt, new, old.obj)
         causes = admission.validate_update(rt, new, old.obj)
         deleting = old.meta.get("deletionTimestamp")
         if deleting:
@@ -299,6 +286,8 @@ class Registry:
             new = old.copy()
             new["status"] = obj.get("status") or {}
             new["metadata"]["resourceVersion"] = old.meta["resourceVersion"]
+            if "managedFields" in (obj.get("metadata") or {}):
+                new["metadata"]["managedFields"] = obj["metadata"]["managedFields"]
             return new
         new = obj
         meta = new["metadata"]
@@ -308,22 +297,6 @@ class Registry:
                 meta[field] = old.meta[field]
             else:
                 meta.pop(field, None)
-        if rt.has_status:
-            if "status" in old.obj:
-                new["status"] = old.obj["status"]
-            else:
-                new.pop("status", None)
-        if (rt.group, rt.kind) in _GENERATION_KINDS:
-            spec_changed = new.get("spec") != old.obj.get("spec")
-            if rt.kind == "Deployment":
-                # pkg/registry/apps/deployment/strategy.go: annotation changes bump it too
-                spec_changed = spec_changed or meta.get("annotations") != old.meta.get(
-                    "annotations")
-            if spec_changed:
-                meta["generation"] = int(old.meta.get("generation", 1)) + 1
-        if rt.kind == "Namespace" and not rt.group:
-            # spec.finalizers changes only through /finalize
-            new["spec"] = old.obj.get("spec", {})
         return new
 
     def finalize_namespace(self, name: str, obj: dict[str, Any]) -> Stored:

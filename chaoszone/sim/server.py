@@ -1,5 +1,6 @@
 """The simulator as a running server: its own event loop on its own thread, an aiohttp
-site on 127.0.0.1, a random bearer token, and a kubeconfig for clients.
+HTTPS site on 127.0.0.1 (kubectl sends bearer tokens only over TLS), a random bearer
+token, and a kubeconfig for clients.
 
     with Simulator() as sim:
         subprocess.run(["kubectl", "--kubeconfig", sim.kubeconfig, "get", "nodes"])
@@ -9,6 +10,7 @@ site on 127.0.0.1, a random bearer token, and a kubeconfig for clients.
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import secrets
 import tempfile
@@ -23,6 +25,7 @@ from aiohttp import web
 
 from chaoszone.sim.api.app import make_app
 from chaoszone.sim.cluster import Cluster
+from chaoszone.sim.tls import Credentials, make_credentials
 
 __all__ = ["Simulator"]
 
@@ -54,6 +57,7 @@ class Simulator:
         self._cluster: Cluster | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
+        self._credentials: Credentials | None = None
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -61,6 +65,8 @@ class Simulator:
         if self._thread is not None:
             raise RuntimeError("this simulator is already running; stop() it first")
         self._ready.clear()
+        self._tmp = tempfile.TemporaryDirectory(prefix="chaoszone-sim-")
+        self._credentials = make_credentials(Path(self._tmp.name) / "tls")
         self._thread = threading.Thread(target=self._serve, name="chaoszone-sim", daemon=True)
         self._thread.start()
         self._ready.wait()
@@ -68,6 +74,7 @@ class Simulator:
             error, self._error = self._error, None
             self._thread.join()
             self._thread = None
+            self._cleanup_files()
             raise error
         self._write_kubeconfig()
         return self
@@ -96,7 +103,9 @@ class Simulator:
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None,
                                      shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, LOOPBACK, self._port, reuse_address=True)
+        assert self._credentials is not None
+        site = web.TCPSite(self._runner, LOOPBACK, self._port, reuse_address=True,
+                           ssl_context=self._credentials.server_context())
         await site.start()
         server = site._server
         assert server is not None and server.sockets  # type: ignore[attr-defined]
@@ -114,6 +123,9 @@ class Simulator:
         self._thread.join()
         self._thread = None
         self._loop = None
+        self._cleanup_files()
+
+    def _cleanup_files(self) -> None:
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
@@ -137,7 +149,14 @@ class Simulator:
 
     @property
     def url(self) -> str:
-        return f"http://{LOOPBACK}:{self._port}"
+        return f"https://{LOOPBACK}:{self._port}"
+
+    @property
+    def ca_path(self) -> str:
+        """PEM file of the CA that signed the server's certificate (for clients' trust)."""
+        if self._tmp is None:
+            raise RuntimeError("start() the simulator first")
+        return str(Path(self._tmp.name) / "tls" / "ca.crt")
 
     @property
     def kubeconfig(self) -> str:
@@ -173,17 +192,20 @@ class Simulator:
         self.call(lambda cluster: cluster.reset())
 
     def _write_kubeconfig(self) -> None:
+        assert self._tmp is not None and self._credentials is not None
         if self._kubeconfig_path is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="chaoszone-sim-")
             self._kubeconfig_path = Path(self._tmp.name) / "kubeconfig"
-        write_kubeconfig(self._kubeconfig_path, self.url, self.token)
+        write_kubeconfig(self._kubeconfig_path, self.url, self.token, self._credentials.ca_pem)
 
 
-def write_kubeconfig(path: Path, server: str, token: str, name: str = "chaoszone-sim") -> None:
+def write_kubeconfig(path: Path, server: str, token: str, ca_pem: bytes,
+                     name: str = "chaoszone-sim") -> None:
+    cluster = {"server": server,
+               "certificate-authority-data": base64.b64encode(ca_pem).decode()}
     config = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": name, "cluster": {"server": server}}],
+        "clusters": [{"name": name, "cluster": cluster}],
         "users": [{"name": name, "user": {"token": token}}],
         "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
         "current-context": name,

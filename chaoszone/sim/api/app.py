@@ -84,7 +84,7 @@ def make_app(cluster: Cluster, token: str) -> web.Application:
                     404, "NotFound", "the server could not find the requested resource"))
             if exc.status == 405:
                 return status_response(errors.MethodNotAllowed(
-                    f"the server does not allow this method on the requested resource"))
+                    "the server does not allow this method on the requested resource"))
             raise
         except (asyncio.CancelledError, ConnectionResetError):
             raise
@@ -101,20 +101,23 @@ def make_app(cluster: Cluster, token: str) -> web.Application:
 
     async def health(request: web.Request) -> web.StreamResponse:
         if cluster.unavailable():
-            return web.Response(status=503, text="[-]etcd failed: reason withheld\nhealthz check failed\n")
+            return web.Response(status=503,
+                                text="[-]etcd failed: reason withheld\nhealthz check failed\n")
         return web.Response(text="ok", content_type="text/plain")
 
     async def api_root(request: web.Request) -> web.StreamResponse:
         agg = discovery.aggregated_version(request.headers.get("Accept"))
         if agg:
-            return json_response(discovery.aggregated(True, agg), content_type=discovery.content_type(agg))
+            return json_response(discovery.aggregated(True, agg),
+                                 content_type=discovery.content_type(agg))
         host = request.host or "127.0.0.1"
         return json_response(discovery.api_versions(host))
 
     async def apis_root(request: web.Request) -> web.StreamResponse:
         agg = discovery.aggregated_version(request.headers.get("Accept"))
         if agg:
-            return json_response(discovery.aggregated(False, agg), content_type=discovery.content_type(agg))
+            return json_response(discovery.aggregated(False, agg),
+                                 content_type=discovery.content_type(agg))
         return json_response(discovery.api_group_list())
 
     async def openapi_root(request: web.Request) -> web.StreamResponse:
@@ -122,15 +125,16 @@ def make_app(cluster: Cluster, token: str) -> web.Application:
 
     async def openapi_gv(request: web.Request) -> web.StreamResponse:
         parts = request.match_info["tail"].strip("/").split("/")
+        doc: bytes | None = None
         if parts[0] == "api" and len(parts) == 2:
-            doc = openapi.group_version_document("", parts[1])
+            doc = openapi.group_version_bytes("", parts[1])
         elif parts[0] == "apis" and len(parts) == 3:
-            doc = openapi.group_version_document(parts[1], parts[2])
-        else:
-            doc = None
+            doc = openapi.group_version_bytes(parts[1], parts[2])
         if doc is None:
-            raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
-        return json_response(doc)
+            raise errors.ApiError(404, "NotFound",
+                                  "the server could not find the requested resource")
+        return web.Response(body=doc, headers={"Content-Type": "application/json",
+                                               "Cache-Control": "public, immutable"})
 
     async def openapi_v2(request: web.Request) -> web.StreamResponse:
         raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")

@@ -48,12 +48,14 @@ def api_versions(server_address: str) -> dict[str, Any]:
     return {
         "kind": "APIVersions",
         "versions": ["v1"],
-        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+        "serverAddressByClientCIDRs": [
+            {"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
     }
 
 
 def _group_entry(group: str) -> dict[str, Any]:
-    versions = [{"groupVersion": f"{g}/{v}", "version": v} for g, v in group_versions() if g == group]
+    versions = [{"groupVersion": f"{g}/{v}", "version": v}
+                for g, v in group_versions() if g == group]
     return {"name": group, "versions": versions, "preferredVersion": versions[0]}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import time
 from typing import Any
@@ -118,7 +119,7 @@ class Resources:
             if method == "GET":
                 if parse_bool("watch", query_one(request.query, "watch")):
                     return await self.watch(request, target)
-                return await self.list(request, target)
+                return await self.list_objects(request, target)
             if method == "POST":
                 if target.rt.namespaced and target.namespace is None:
                     raise errors.MethodNotAllowed(
@@ -175,7 +176,7 @@ class Resources:
         fields = selectors.FieldSelector.parse(query_one(request.query, "fieldSelector") or "", rt)
         return labels, fields
 
-    async def list(self, request: web.Request, target: Target) -> web.StreamResponse:
+    async def list_objects(self, request: web.Request, target: Target) -> web.StreamResponse:
         rt, query = target.rt, request.query
         out = negotiate(request.headers.get("Accept"))
         labels, fields = self._filters(request, rt)
@@ -194,7 +195,7 @@ class Resources:
         elif rv and match == "Exact":
             at = _parse_rv(rv)
             items = self.store.snapshot(rt, namespace, at)
-        elif rv and rv != "0" and match == "NotOlderThan" or rv and rv != "0" and not match:
+        elif (rv and rv != "0" and match == "NotOlderThan") or (rv and rv != "0" and not match):
             wanted = _parse_rv(rv)
             if wanted > self.store.resource_version:
                 raise errors.ApiError(504, "Timeout", f"Too large resource version: {wanted}, "
@@ -282,7 +283,8 @@ class Resources:
         namespace = target.namespace
         replay: list[tuple[str, Stored]] = []
         if rv in ("", "0") or send_initial:
-            replay = [("ADDED", s) for s in self.store.items(rt, namespace) if filt is None or filt(s)]
+            replay = [("ADDED", s) for s in self.store.items(rt, namespace)
+                      if filt is None or filt(s)]
         else:
             try:
                 since = int(rv)
@@ -329,10 +331,8 @@ class Resources:
             pass
         finally:
             watcher.close()
-        try:
+        with contextlib.suppress(ConnectionResetError, RuntimeError):
             await response.write_eof()
-        except (ConnectionResetError, RuntimeError):
-            pass
         return response
 
     async def _watch_error(self, request: web.Request, err: errors.ApiError) -> web.StreamResponse:
@@ -396,11 +396,41 @@ class Resources:
             raise errors.BadRequest("strict decoding error: " + ", ".join(problems))
         return problems
 
+    def _managed(self, request: web.Request, rt: ResourceType, live: Stored | None,
+                 new: dict[str, Any], subresource: str = "") -> dict[str, Any]:
+        """Record an ordinary write in managedFields (fieldmanager.go UpdateNoErrors)."""
+        manager = query_one(request.query, "fieldManager") or request.headers.get(
+            "User-Agent", "").split("/", 1)[0]
+        if subresource == "status":
+            ignored: tuple[str, ...] = ("spec",)
+        else:
+            ignored = ("status",) if rt.has_status else ()
+        return patch.update_managed_fields(
+            live.obj if live is not None else None, new, _type_name(rt), manager,
+            self.cluster.clock.timestamp(), subresource=subresource, ignored=ignored)
+
+    def _patch_fields(self, obj: dict[str, Any], rt: ResourceType, validation: str,
+                      raw: bytes) -> list[str]:
+        """Unknown fields in a patched object: under Strict a 422, as patch.go reports
+        them; otherwise dropped, as decoding into the typed object drops them."""
+        problems = [] if validation == "Ignore" else bodies.field_problems(obj, rt, [])
+        if problems and validation == "Strict":
+            text = raw.decode(errors="replace")
+            raise errors.ApiError(
+                422, "Invalid", f'"" is invalid: patch: Invalid value: "{text}": strict '
+                f"decoding error: " + ", ".join(problems),
+                causes=[errors.Cause("FieldValueInvalid",
+                                     "Invalid value: strict decoding error: "
+                                     + ", ".join(problems), "patch")])
+        schema.prune_unknown_fields(obj, _type_name(rt))
+        return problems
+
     async def create(self, request: web.Request, target: Target) -> web.StreamResponse:
         dry, validation = self._write_options(request)
         raw = await self._read_body(request)
         obj, dupes = bodies.decode_object(raw, request.headers.get("Content-Type"), target.rt)
         warnings = self._check_fields(obj, target.rt, validation, dupes)
+        obj = self._managed(request, target.rt, None, obj)
         stored = self.registry.create(target.rt, target.namespace, obj, dry_run=dry)
         return _warn(self._render_one(request, target.rt, stored, 201), warnings)
 
@@ -410,6 +440,9 @@ class Resources:
         raw = await self._read_body(request)
         obj, dupes = bodies.decode_object(raw, request.headers.get("Content-Type"), target.rt)
         warnings = self._check_fields(obj, target.rt, validation, dupes)
+        live = self.store.get(target.rt, (target.namespace or "") if target.rt.namespaced
+                              else "", target.name)
+        obj = self._managed(request, target.rt, live, obj)
         stored, created = self.registry.update(target.rt, target.namespace, target.name, obj,
                                                dry_run=dry)
         return _warn(self._render_one(request, target.rt, stored, 201 if created else 200),
@@ -418,7 +451,7 @@ class Resources:
     def _patched(self, request: web.Request, target: Target, kind: str, raw: bytes,
                  current: dict[str, Any] | None, force: bool) -> dict[str, Any]:
         rt = target.rt
-        type_name = schema.type_for_kind(rt.group, rt.version, rt.kind) or ""
+        type_name = _type_name(rt)
         if kind == "apply":
             doc = bodies.decode_document(raw, "application/yaml")
             if not isinstance(doc, dict):
@@ -427,19 +460,23 @@ class Resources:
             if not doc.get("apiVersion") or not doc.get("kind"):
                 raise errors.BadRequest(
                     "invalid object type: apiVersion and kind must be set in an apply patch")
-            manager = query_one(request.query, "fieldManager")
-            if not manager:
-                raise errors.BadRequest(
-                    "PATCH, application/apply-patch+yaml requires fieldManager to be set")
+            manager = query_one(request.query, "fieldManager") or ""
             return patch.apply(current, doc, type_name, manager, force,
                                self.cluster.clock.timestamp())
         assert current is not None
         doc = bodies.load_json(raw)
         bodies.pop_duplicates(doc)
+        result: Any
         if kind == "json":
-            return patch.json_patch(current, doc)
-        if kind == "merge":
-            return patch.merge_patch(current, doc)
+            result = patch.json_patch(current, doc)
+        elif kind == "merge":
+            result = patch.merge_patch(current, doc)
+        else:
+            result = None
+        if result is not None:
+            if not isinstance(result, dict):
+                raise errors.BadRequest("the patched object is not a JSON object")
+            return result
         if not isinstance(doc, dict):
             raise errors.BadRequest("the strategic merge patch must be a JSON object")
         return patch.strategic_merge_patch(current, doc, type_name)
@@ -450,7 +487,8 @@ class Resources:
         dry, validation = self._write_options(request)
         kind = PATCH_TYPES.get(bodies.media_type(request.headers.get("Content-Type")))
         if kind is None or kind == "apply-cbor":
-            raise errors.UnsupportedMediaType(bodies.media_type(request.headers.get("Content-Type")))
+            raise errors.UnsupportedMediaType(
+                bodies.media_type(request.headers.get("Content-Type")))
         force = parse_bool("force", query_one(request.query, "force"))
         if force and kind != "apply":
             raise errors.BadRequest("force is only supported for apply patches")
@@ -468,7 +506,9 @@ class Resources:
         meta = new.get("metadata")
         if not isinstance(meta, dict):
             raise errors.BadRequest("the patched object has no metadata")
-        warnings = self._check_fields(new, rt, validation, [])
+        warnings = self._patch_fields(new, rt, validation, raw) if kind != "apply" else []
+        if kind != "apply":
+            new = self._managed(request, rt, existing, new)
         if existing is None:
             meta.setdefault("name", target.name)
             if meta["name"] != target.name:
@@ -591,7 +631,8 @@ class Resources:
             obj = self._patched(request, target, kind, raw, current.copy(), False)
             if not isinstance(obj, dict) or not isinstance(obj.get("metadata"), dict):
                 raise errors.BadRequest("the patched object is not a JSON object")
-            warnings = self._check_fields(obj, rt, validation, [])
+            warnings = self._patch_fields(obj, rt, validation, raw)
+            obj = self._managed(request, rt, current, obj, "status")
             obj["metadata"].setdefault("resourceVersion", current.meta["resourceVersion"])
         stored, _ = self.registry.update(rt, target.namespace, target.name, obj,
                                          subresource="status", dry_run=dry)
@@ -657,7 +698,7 @@ class Resources:
         name = (eviction.get("metadata") or {}).get("name")
         if name and name != target.name:
             raise errors.BadRequest(
-                f"name in URL does not match name in Eviction object")
+                "name in URL does not match name in Eviction object")
         evict(self.registry, target.namespace or "", target.name, eviction)
         return _json({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                       "code": 201}, 201)
@@ -725,6 +766,10 @@ def _bookmark(rt: ResourceType, rv: int, initial_end: bool = False) -> bytes:
     return json.dumps({"type": "BOOKMARK", "object": {
         "kind": rt.kind, "apiVersion": rt.api_version, "metadata": meta}},
         separators=(",", ":")).encode() + b"\n"
+
+
+def _type_name(rt: ResourceType) -> str:
+    return schema.type_for_kind(rt.group, rt.version, rt.kind) or ""
 
 
 def _sort_key(stored: Stored) -> str:

@@ -13,6 +13,7 @@ orphanDependents, processDeletingDependentsItem) at release-1.32.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from chaoszone.sim import errors
@@ -118,11 +119,9 @@ class GarbageCollector:
             self._put(rt, new)
             return
         policy = "Foreground" if foreground else "Background"
-        try:
+        with contextlib.suppress(errors.ApiError):
             self.registry.delete(rt, meta.get("namespace"), meta["name"],
                                  DeleteOptions(propagation_policy=policy))
-        except errors.ApiError:
-            pass
 
     def _process_owner(self, rt: ResourceType, obj: dict[str, Any]) -> None:
         meta = obj["metadata"]
@@ -153,7 +152,7 @@ class GarbageCollector:
                 dep = self.registry.store.get(dep_rt, dep_ns, dep_name)
                 if dep is None:
                     continue
-                ref = next((r for r in dep.meta.get("ownerReferences") or []
+                ref: dict[str, Any] = next((r for r in dep.meta.get("ownerReferences") or []
                             if r.get("uid") == uid), {})
                 if ref.get("blockOwnerDeletion"):
                     blocking = True
@@ -176,7 +175,5 @@ class GarbageCollector:
 
     def _put(self, rt: ResourceType, obj: dict[str, Any]) -> None:
         meta = obj["metadata"]
-        try:
+        with contextlib.suppress(errors.ApiError):
             self.registry.update(rt, meta.get("namespace"), meta["name"], obj)
-        except errors.ApiError:
-            pass

@@ -8,6 +8,8 @@ pkg/controller/serviceaccount/serviceaccounts_controller.go at release-1.32.
 
 from __future__ import annotations
 
+import contextlib
+
 from chaoszone.sim import errors
 from chaoszone.sim.registry import DeleteOptions, Registry
 from chaoszone.sim.resources import RESOURCES, by_path
@@ -49,11 +51,9 @@ class NamespaceController:
             return
         if not ns.meta.get("deletionTimestamp"):
             if self.registry.store.get(_SERVICEACCOUNTS, name, "default") is None:
-                try:
+                with contextlib.suppress(errors.ApiError):
                     self.registry.create(_SERVICEACCOUNTS, name,
                                          {"metadata": {"name": "default"}})
-                except errors.ApiError:
-                    pass
             return
         if "kubernetes" not in (ns.obj.get("spec") or {}).get("finalizers", []):
             return
@@ -65,11 +65,9 @@ class NamespaceController:
                 remaining += 1
                 if stored.meta.get("deletionTimestamp"):
                     continue
-                try:
+                with contextlib.suppress(errors.ApiError):
                     self.registry.delete(rt, name, stored.name,
                                          DeleteOptions(propagation_policy="Background"))
-                except errors.ApiError:
-                    pass
         if remaining and any(self.registry.store.count(rt, name) for rt in RESOURCES
                              if rt.namespaced):
             return
