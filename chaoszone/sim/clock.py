@@ -9,20 +9,39 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 __all__ = ["Clock", "format_micro_time", "format_time"]
 
 
 class Clock:
-    """Scaled wall clock: ``now()`` in cluster seconds since the epoch."""
+    """Scaled wall clock: ``now()`` in cluster seconds since the epoch.
 
-    def __init__(self, time_scale: float = 1.0) -> None:
+    A ``manual`` clock stands still until :meth:`advance` moves it: unit tests drive
+    controllers and kubelets through time with it, deterministically.
+    """
+
+    def __init__(self, time_scale: float = 1.0, *, manual: bool = False,
+                 start: float | None = None) -> None:
         if not time_scale > 0:
             raise ValueError(f"time_scale must be > 0, got {time_scale!r}")
         self._scale = float(time_scale)
-        self._base_cluster = time.time()
+        self._base_cluster = time.time() if start is None else start
         self._base_mono = time.monotonic()
+        self.manual = manual
+        #: called after the speed changes, so timers can be rescheduled
+        self.on_change: list[Callable[[], None]] = []
+
+    def advance(self, cluster_seconds: float) -> None:
+        """Move a manual clock forward."""
+        if not self.manual:
+            raise RuntimeError("only a manual clock can be advanced; this one follows the wall")
+        if cluster_seconds < 0:
+            raise ValueError("a clock never runs backwards")
+        self._base_cluster += cluster_seconds
+        for callback in self.on_change:
+            callback()
 
     @property
     def time_scale(self) -> float:
@@ -35,8 +54,12 @@ class Clock:
         self._base_cluster = self.now()
         self._base_mono = time.monotonic()
         self._scale = float(time_scale)
+        for callback in self.on_change:
+            callback()
 
     def now(self) -> float:
+        if self.manual:
+            return self._base_cluster
         return self._base_cluster + (time.monotonic() - self._base_mono) * self._scale
 
     def datetime(self) -> datetime:

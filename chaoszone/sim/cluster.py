@@ -16,6 +16,7 @@ from chaoszone.sim.controllers.namespaces import NamespaceController
 from chaoszone.sim.logs import Logs
 from chaoszone.sim.registry import Registry
 from chaoszone.sim.resources import by_path
+from chaoszone.sim.runtime import Runtime
 from chaoszone.sim.store import Store
 
 __all__ = ["SYSTEM_NAMESPACES", "Cluster"]
@@ -30,17 +31,19 @@ _SERVICES = by_path("", "v1", "services")
 class Cluster:
     """The state behind one API server."""
 
-    def __init__(self, *, time_scale: float = 1.0, history: int = 10_000,
+    def __init__(self, *, time_scale: float = 1.0, manual_clock: bool = False,
+                 history: int = 10_000,
                  not_ready_toleration_seconds: int = 300,
                  unreachable_toleration_seconds: int = 300) -> None:
-        self.clock = Clock(time_scale)
+        self.clock = Clock(time_scale, manual=manual_clock)
         self.store = Store(self.clock, history)
         self.registry = Registry(self.store,
                                  not_ready_toleration_seconds=not_ready_toleration_seconds,
                                  unreachable_toleration_seconds=unreachable_toleration_seconds)
         self.logs = Logs(self.clock)
-        self.garbage_collector = GarbageCollector(self.registry)
-        self.namespaces = NamespaceController(self.registry)
+        self.runtime = Runtime(self.registry)
+        self.garbage_collector = GarbageCollector(self.runtime)
+        self.namespaces = NamespaceController(self.runtime)
         self.bootstrap()
 
     # -- lifecycle -------------------------------------------------------------
@@ -63,14 +66,13 @@ class Cluster:
             })
 
     def settle(self) -> None:
-        """Run every controller's queued work now (used outside the event loop)."""
-        while len(self.namespaces.queue) or len(self.garbage_collector.queue):
-            self.namespaces.queue.run()
-            self.garbage_collector.queue.run()
+        """Run every controller's queued work and due timers now."""
+        self.runtime.settle()
 
     def reset(self) -> None:
         """Forget every object and start again as a new cluster."""
         self.store.clear()
+        self.runtime.reset()
         self.logs.clear()
         self.garbage_collector.reset()
         self.bootstrap()

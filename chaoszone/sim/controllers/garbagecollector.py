@@ -17,8 +17,9 @@ import contextlib
 from typing import Any
 
 from chaoszone.sim import errors
-from chaoszone.sim.registry import DeleteOptions, Registry
+from chaoszone.sim.registry import DeleteOptions
 from chaoszone.sim.resources import ResourceType
+from chaoszone.sim.runtime import Runtime
 from chaoszone.sim.watch import ADDED, DELETED, Event
 from chaoszone.sim.workqueue import WorkQueue
 
@@ -28,13 +29,13 @@ Ref = tuple[ResourceType, str, str]  # resource, namespace, name
 
 
 class GarbageCollector:
-    def __init__(self, registry: Registry) -> None:
-        self.registry = registry
+    def __init__(self, runtime: Runtime) -> None:
+        self.registry = runtime.registry
         self._by_uid: dict[str, Ref] = {}
         self._dependents: dict[str, set[Ref]] = {}
         self._owners_of: dict[tuple[str, str, str, str], tuple[str, ...]] = {}
-        self.queue: WorkQueue[tuple[str, Ref]] = WorkQueue("garbage collector", self._handle)
-        registry.store.hub.listen(self._on_event)
+        self.queue: WorkQueue[tuple[str, Ref]] = runtime.queue("garbage collector", self._handle)
+        runtime.listen(self._on_event)
 
     def reset(self) -> None:
         self._by_uid.clear()

@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 
 from chaoszone.sim import errors
-from chaoszone.sim.registry import DeleteOptions, Registry
+from chaoszone.sim.registry import DeleteOptions
 from chaoszone.sim.resources import RESOURCES, by_path
+from chaoszone.sim.runtime import Runtime
 from chaoszone.sim.watch import ADDED, DELETED, Event
 from chaoszone.sim.workqueue import WorkQueue
 
@@ -23,10 +24,10 @@ _SERVICEACCOUNTS = by_path("", "v1", "serviceaccounts")
 
 
 class NamespaceController:
-    def __init__(self, registry: Registry) -> None:
-        self.registry = registry
-        self.queue: WorkQueue[str] = WorkQueue("namespace controller", self._handle)
-        registry.store.hub.listen(self._on_event)
+    def __init__(self, runtime: Runtime) -> None:
+        self.registry = runtime.registry
+        self.queue: WorkQueue[str] = runtime.queue("namespace controller", self._handle)
+        runtime.listen(self._on_event)
 
     def _on_event(self, event: Event) -> None:
         rt = event.resource
