@@ -26,7 +26,7 @@ from chaoszone.sim.resources import ResourceType, by_path
 from chaoszone.sim.store import Store
 from chaoszone.sim.watch import Stored
 
-__all__ = ["DeleteOptions", "Registry"]
+__all__ = ["RETURNS_DELETED_OBJECT", "DeleteOptions", "Registry"]
 
 NAMESPACES = by_path("", "v1", "namespaces")
 SERVICEACCOUNTS = by_path("", "v1", "serviceaccounts")
@@ -35,9 +35,12 @@ assert NAMESPACES is not None and SERVICEACCOUNTS is not None
 #: kinds whose PUT creates a missing object (AllowCreateOnUpdate in their strategy)
 _CREATE_ON_UPDATE = frozenset({("", "Endpoints"), ("", "Event"), ("coordination.k8s.io", "Lease"),
                                ("discovery.k8s.io", "EndpointSlice"), ("events.k8s.io", "Event")})
-#: kinds whose DELETE answers with the deleted object rather than a Status
-_RETURN_DELETED = frozenset({("", "Pod"), ("", "PersistentVolume"), ("", "PersistentVolumeClaim"),
-                             ("", "Namespace")})
+#: kinds whose DELETE answers with the deleted object rather than a Status: upstream's
+#: ``ReturnDeletedObject: true`` stores (pkg/registry/*/storage/storage.go), which is also
+#: what makes the OpenAPI (and so the typed clients) declare the object as the reply
+RETURNS_DELETED_OBJECT = frozenset({
+    ("", "Pod"), ("", "Service"), ("", "ServiceAccount"), ("", "PersistentVolume"),
+    ("", "PersistentVolumeClaim"), ("", "Namespace"), ("storage.k8s.io", "StorageClass")})
 
 _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apiserver/pkg/storage/names
 

@@ -23,7 +23,7 @@ from chaoszone.sim.api import discovery, patch, tables
 from chaoszone.sim.api.negotiation import Output, negotiate, parse_bool, parse_int, query_one
 from chaoszone.sim.cluster import Cluster
 from chaoszone.sim.eviction import evict
-from chaoszone.sim.registry import DeleteOptions
+from chaoszone.sim.registry import RETURNS_DELETED_OBJECT, DeleteOptions
 from chaoszone.sim.resources import ResourceType, by_path
 from chaoszone.sim.watch import Stored, Watcher
 
@@ -527,8 +527,7 @@ class Resources:
         options = await self._delete_options(request)
         stored, gone = self.registry.delete(target.rt, target.namespace, target.name, options)
         rt = target.rt
-        if not gone or (rt.group, rt.kind) in {("", "Pod"), ("", "PersistentVolume"),
-                                               ("", "PersistentVolumeClaim")}:
+        if not gone or (rt.group, rt.kind) in RETURNS_DELETED_OBJECT:
             return self._render_one(request, rt, stored)
         return _json({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                       "details": {"name": target.name, "group": rt.group, "kind": rt.plural,
