@@ -90,33 +90,7 @@ class Cluster:
     # -- pods ------------------------------------------------------------------
 
     def bind(self, namespace: str, name: str, binding: dict[str, Any]) -> None:
-        """``pods/binding``: set the pod's node, as pkg/registry/core/pod/storage/storage.go."""
-        assert _PODS is not None
-        target = binding.get("target") or {}
-        node = target.get("name")
-        if not node:
-            raise errors.Invalid("Binding", name, [errors.Cause(
-                "FieldValueRequired", "Required value", "target.name")])
-        if target.get("kind") not in (None, "", "Node"):
-            raise errors.Invalid("Binding", name, [errors.Cause(
-                "FieldValueNotSupported", f'Unsupported value: "{target.get("kind")}": '
-                'supported values: "Node"', "target.kind")])
-        pod = self.registry.get(_PODS, namespace, name)
-        if pod.meta.get("deletionTimestamp"):
-            raise errors.Conflict("pods", name,
-                                  "pod is being deleted, cannot be assigned to a host")
-        current = (pod.obj.get("spec") or {}).get("nodeName")
-        if current:
-            raise errors.Conflict("pods", name,
-                                  f"pod {name} is already assigned to node \"{current}\"")
-        new = pod.copy()
-        new["spec"]["nodeName"] = node
-        conditions = [c for c in new.setdefault("status", {}).get("conditions") or []
-                      if c.get("type") != "PodScheduled"]
-        conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
-                           "lastTransitionTime": self.clock.timestamp()})
-        new["status"]["conditions"] = conditions
-        self.store.replace(_PODS, new)
+        self.registry.bind(namespace, name, binding)
 
     def pod_log(self, pod: dict[str, Any], *, container: str | None, tail: int | None,
                 since_seconds: int | None, timestamps: bool, previous: bool) -> str:

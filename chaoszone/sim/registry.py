@@ -30,7 +30,8 @@ __all__ = ["RETURNS_DELETED_OBJECT", "DeleteOptions", "Registry"]
 
 NAMESPACES = by_path("", "v1", "namespaces")
 SERVICEACCOUNTS = by_path("", "v1", "serviceaccounts")
-assert NAMESPACES is not None and SERVICEACCOUNTS is not None
+PODS = by_path("", "v1", "pods")
+assert NAMESPACES is not None and SERVICEACCOUNTS is not None and PODS is not None
 
 #: kinds whose PUT creates a missing object (AllowCreateOnUpdate in their strategy)
 _CREATE_ON_UPDATE = frozenset({("", "Endpoints"), ("", "Event"), ("coordination.k8s.io", "Lease"),
@@ -313,6 +314,37 @@ class Registry:
                 and not new["metadata"].get("finalizers")):
             self.store.remove(NAMESPACES, "", name)
         return stored
+
+    # -- binding -------------------------------------------------------------
+
+    def bind(self, namespace: str, name: str, binding: dict[str, Any]) -> None:
+        """``pods/binding``: set the pod's node, as pkg/registry/core/pod/storage/storage.go."""
+        assert PODS is not None
+        target = binding.get("target") or {}
+        node = target.get("name")
+        if not node:
+            raise errors.Invalid("Binding", name, [errors.Cause(
+                "FieldValueRequired", "Required value", "target.name")])
+        if target.get("kind") not in (None, "", "Node"):
+            raise errors.Invalid("Binding", name, [errors.Cause(
+                "FieldValueNotSupported", f'Unsupported value: "{target.get("kind")}": '
+                'supported values: "Node"', "target.kind")])
+        pod = self.get(PODS, namespace, name)
+        if pod.meta.get("deletionTimestamp"):
+            raise errors.Conflict("pods", name,
+                                  "pod is being deleted, cannot be assigned to a host")
+        current = (pod.obj.get("spec") or {}).get("nodeName")
+        if current:
+            raise errors.Conflict("pods", name,
+                                  f"pod {name} is already assigned to node \"{current}\"")
+        new = pod.copy()
+        new["spec"]["nodeName"] = node
+        conditions = [c for c in new.setdefault("status", {}).get("conditions") or []
+                      if c.get("type") != "PodScheduled"]
+        conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
+                           "lastTransitionTime": self.clock.timestamp()})
+        new["status"]["conditions"] = conditions
+        self.store.replace(PODS, new)
 
     # -- delete --------------------------------------------------------------
 
