@@ -6,6 +6,7 @@ Everything here runs on the simulator's event loop thread.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -36,15 +37,33 @@ class Cluster:
                  not_ready_toleration_seconds: int = 300,
                  unreachable_toleration_seconds: int = 300) -> None:
         self.clock = Clock(time_scale, manual=manual_clock)
-        self.store = Store(self.clock, history)
+        self._history = history
+        self._tolerations = (not_ready_toleration_seconds, unreachable_toleration_seconds)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        #: per node: "on", "off" or "paused" (the control API's power switch)
+        self.power: dict[str, str] = {}
+        #: per node: "connected" or "partitioned"
+        self.network: dict[str, str] = {}
+        self._build(start_rv=1)
+
+    def _build(self, start_rv: int) -> None:
+        """Make the store and every component on it. Components are constructed here."""
+        self.store = Store(self.clock, self._history, start_rv=start_rv)
         self.registry = Registry(self.store,
-                                 not_ready_toleration_seconds=not_ready_toleration_seconds,
-                                 unreachable_toleration_seconds=unreachable_toleration_seconds)
+                                 not_ready_toleration_seconds=self._tolerations[0],
+                                 unreachable_toleration_seconds=self._tolerations[1])
         self.logs = Logs(self.clock)
         self.runtime = Runtime(self.registry)
         self.garbage_collector = GarbageCollector(self.runtime)
         self.namespaces = NamespaceController(self.runtime)
         self.bootstrap()
+        if self._loop is not None:
+            self.runtime.attach(self._loop)
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Run timers and work queues on ``loop`` (the server's) from now on."""
+        self._loop = loop
+        self.runtime.attach(loop)
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -70,12 +89,18 @@ class Cluster:
         self.runtime.settle()
 
     def reset(self) -> None:
-        """Forget every object and start again as a new cluster."""
-        self.store.clear()
-        self.runtime.reset()
-        self.logs.clear()
-        self.garbage_collector.reset()
-        self.bootstrap()
+        """Forget every object and start again as a new cluster.
+
+        Every component is made anew on a new store whose resourceVersions continue
+        after the old ones, so a client's informer never sees versions go backwards;
+        open watches end, as they would when an apiserver restarts.
+        """
+        next_rv = self.store.resource_version + 1
+        self.runtime.stop()
+        self.store.hub.clear(next_rv)
+        self.power.clear()
+        self.network.clear()
+        self._build(start_rv=next_rv)
 
     # -- availability ----------------------------------------------------------
 

@@ -218,7 +218,14 @@ class Runtime:
             return
         self._event_keys[key] = name
 
-    def reset(self) -> None:
+    def stop(self) -> None:
+        """Cancel every timer and queued work for good (the cluster is being replaced)."""
         self._heap.clear()
-        self._event_keys.clear()
-        self._reschedule()
+        for work in self._queues:
+            work.clear()
+        if self._wakeup is not None:
+            self._wakeup.cancel()
+            self._wakeup = None
+        self._loop = None
+        if self._reschedule in self.clock.on_change:
+            self.clock.on_change.remove(self._reschedule)

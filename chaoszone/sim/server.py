@@ -99,7 +99,7 @@ class Simulator:
 
     async def _startup(self) -> None:
         self._cluster = Cluster(**self._options)
-        self._cluster.runtime.attach(asyncio.get_running_loop())
+        self._cluster.attach(asyncio.get_running_loop())
         app = make_app(self._cluster, self.token)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None,
                                      shutdown_timeout=0.5)

@@ -23,10 +23,10 @@ __all__ = ["Store"]
 class Store:
     """The cluster state. Use it only from the simulator's event loop thread."""
 
-    def __init__(self, clock: Clock, history: int = 10_000) -> None:
+    def __init__(self, clock: Clock, history: int = 10_000, start_rv: int = 1) -> None:
         self.clock = clock
         self.hub = Hub(history)
-        self._rv = 1
+        self._rv = start_rv
         self.hub.start_rv = self._rv
         self._objects: dict[tuple[str, str], dict[str, dict[str, Stored]]] = {
             rt.key: {} for rt in RESOURCES

@@ -35,6 +35,9 @@ class WorkQueue(Generic[K]):
             self._scheduled = True
             loop.call_soon(self.run)
 
+    def clear(self) -> None:
+        self._items.clear()
+
     def __len__(self) -> int:
         return len(self._items)
 

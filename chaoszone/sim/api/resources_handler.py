@@ -23,8 +23,9 @@ from chaoszone.sim.api import discovery, patch, tables
 from chaoszone.sim.api.negotiation import Output, negotiate, parse_bool, parse_int, query_one
 from chaoszone.sim.cluster import Cluster
 from chaoszone.sim.eviction import evict
-from chaoszone.sim.registry import RETURNS_DELETED_OBJECT, DeleteOptions
+from chaoszone.sim.registry import RETURNS_DELETED_OBJECT, DeleteOptions, Registry
 from chaoszone.sim.resources import ResourceType, by_path
+from chaoszone.sim.store import Store
 from chaoszone.sim.watch import Stored, Watcher
 
 __all__ = ["Resources"]
@@ -93,8 +94,15 @@ def resolve(group: str, version: str, rest: list[str]) -> Target:
 class Resources:
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
-        self.registry = cluster.registry
-        self.store = cluster.store
+
+    # The cluster makes a new registry and store on reset: always ask it for the current.
+    @property
+    def registry(self) -> Registry:
+        return self.cluster.registry
+
+    @property
+    def store(self) -> Store:
+        return self.cluster.store
 
     async def dispatch(self, request: web.Request, group: str | None, tail: str
                        ) -> web.StreamResponse:
