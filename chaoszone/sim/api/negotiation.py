@@ -1,7 +1,7 @@
 """Content negotiation and query parameters, as the apiserver reads them.
 
 Upstream: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/negotiation and
-k8s.io/apimachinery's query parameter conversion (booleans per Go's strconv.ParseBool).
+k8s.io/apimachinery's query parameter conversion (runtime.Convert_Slice_string_To_bool).
 """
 
 from __future__ import annotations
@@ -15,21 +15,16 @@ from chaoszone.sim import errors
 
 __all__ = ["Output", "negotiate", "parse_bool", "parse_int", "query_one"]
 
-_TRUE = {"1", "t", "T", "true", "TRUE", "True"}
-_FALSE = {"0", "f", "F", "false", "FALSE", "False"}
-
 Form = Literal["object", "table", "metadata", "yaml"]
 
 
 def parse_bool(name: str, value: str | None, default: bool = False) -> bool:
-    if value is None or value == "":
+    """A boolean query parameter as upstream's conversion reads it: absent is ``default``,
+    ``0`` and ``false`` (any case) are false, and anything else, even ``yes`` or an empty
+    value, is true; it never fails (k8s.io/apimachinery/pkg/runtime/conversion.go)."""
+    if value is None:
         return default
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise errors.BadRequest(
-        f'strconv.ParseBool: parsing "{value}": invalid syntax for query parameter {name}')
+    return not (value == "0" or value.lower() == "false")
 
 
 def parse_int(name: str, value: str | None) -> int | None:
