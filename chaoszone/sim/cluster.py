@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 from chaoszone.sim import errors
@@ -44,6 +45,9 @@ class Cluster:
         self.power: dict[str, str] = {}
         #: per node: "connected" or "partitioned"
         self.network: dict[str, str] = {}
+        #: called with a node's name when its power or network changes (its kubelet)
+        self.node_listeners: list[Callable[[str], None]] = []
+        self._quorum_lost = False
         self._build(start_rv=1)
 
     def _build(self, start_rv: int) -> None:
@@ -100,17 +104,59 @@ class Cluster:
         self.store.hub.clear(next_rv)
         self.power.clear()
         self.network.clear()
+        self.node_listeners.clear()
+        self._quorum_lost = False
         self._build(start_rv=next_rv)
 
-    # -- availability ----------------------------------------------------------
+    # -- availability and node agents -------------------------------------------
 
     def unavailable(self) -> bool:
-        """Whether the API is down (a lost control-plane quorum, in a later release)."""
-        return False
+        """Whether the API is down: a majority of control-plane nodes is off, paused or
+        cut off, as etcd loses quorum (a cluster without control-plane nodes never is)."""
+        return self._quorum_lost
 
     def check_available(self) -> None:
-        if self.unavailable():
-            raise errors.ServiceUnavailable("etcdserver: request timed out")
+        if self._quorum_lost:
+            raise errors.ServiceUnavailable(
+                "etcdserver: request timed out: a majority of control-plane nodes is down "
+                "(see GET /sim/v1/state)")
+
+    def node_down(self, name: str) -> bool:
+        return self.power.get(name, "on") != "on" or self.network.get(name) == "partitioned"
+
+    def _recompute_quorum(self) -> None:
+        assert _NODES is not None
+        planes = [s.name for s in self.store.items(_NODES)
+                  if "node-role.kubernetes.io/control-plane" in s.labels]
+        down = sum(1 for name in planes if self.node_down(name))
+        self._quorum_lost = bool(planes) and down * 2 > len(planes)
+
+    def set_power(self, node: str, state: str) -> None:
+        """Power a node's machine on or off, or pause it (a hang)."""
+        if state not in ("on", "off", "paused"):
+            raise errors.BadRequest(
+                f'power state must be "on", "off" or "paused", got {json.dumps(state)}')
+        self._require_node(node)
+        self.power[node] = state
+        self._recompute_quorum()
+        for listener in list(self.node_listeners):
+            listener(node)
+
+    def set_network(self, node: str, state: str) -> None:
+        """Cut a node off from the API server, or connect it again."""
+        if state not in ("connected", "partitioned"):
+            raise errors.BadRequest(
+                f'network state must be "connected" or "partitioned", got {json.dumps(state)}')
+        self._require_node(node)
+        self.network[node] = state
+        self._recompute_quorum()
+        for listener in list(self.node_listeners):
+            listener(node)
+
+    def _require_node(self, node: str) -> None:
+        assert _NODES is not None
+        if self.store.get(_NODES, "", node) is None:
+            raise errors.NotFound("nodes", node)
 
     # -- pods ------------------------------------------------------------------
 
@@ -149,27 +195,66 @@ class Cluster:
     # -- control API -----------------------------------------------------------
 
     def control(self, method: str, path: str, raw: bytes) -> dict[str, Any]:
-        """``/sim/v1/...``: operations no Kubernetes API offers."""
-        path = path.strip("/")
-        if path == "reset":
-            if method != "POST":
-                raise errors.MethodNotAllowed("POST /sim/v1/reset")
+        """``/sim/v1/...``: operations no Kubernetes API offers. Bad input changes nothing."""
+        parts = [p for p in path.strip("/").split("/") if p]
+        if parts == ["reset"]:
+            _expect(method, "POST", path)
             if raw.strip():
-                try:
-                    json.loads(raw)
-                except ValueError:
-                    raise errors.BadRequest(
-                        "the body of /sim/v1/reset must be empty or JSON") from None
+                _body(raw)
             self.reset()
-            return {"kind": "Status", "apiVersion": "v1", "metadata": {},
-                    "status": "Success", "message": "cluster reset"}
-        if path == "state":
-            if method != "GET":
-                raise errors.MethodNotAllowed("GET /sim/v1/state")
-            return {"clock": {"now": self.clock.timestamp(),
-                              "timeScale": self.clock.time_scale},
-                    "resourceVersion": str(self.store.resource_version),
-                    "watchers": self.store.hub.watcher_count()}
-        raise errors.ApiError(404, "NotFound", f"no control endpoint /sim/v1/{path}; "
+            return _success("cluster reset")
+        if parts == ["state"]:
+            _expect(method, "GET", path)
+            return self.state()
+        if parts == ["clock"]:
+            _expect(method, "POST", path)
+            body = _body(raw)
+            scale = body.get("time_scale")
+            if isinstance(scale, bool) or not isinstance(scale, int | float) or not scale > 0:
+                raise errors.BadRequest(
+                    f'"time_scale" must be a number greater than 0, got {json.dumps(scale)}')
+            self.clock.set_time_scale(float(scale))
+            return self.state()
+        if len(parts) == 3 and parts[0] == "nodes" and parts[2] in ("power", "network"):
+            _expect(method, "POST", path)
+            body = _body(raw)
+            state = body.get("state")
+            if not isinstance(state, str):
+                raise errors.BadRequest('the body must be {"state": "..."}')
+            if parts[2] == "power":
+                self.set_power(parts[1], state)
+            else:
+                self.set_network(parts[1], state)
+            return self.state()
+        raise errors.ApiError(404, "NotFound", f"no control endpoint /sim/v1/{path.strip('/')}; "
                               "see docs/simulator.md for the control API")
 
+    def state(self) -> dict[str, Any]:
+        assert _NODES is not None
+        nodes = {s.name: {"power": self.power.get(s.name, "on"),
+                          "network": self.network.get(s.name, "connected")}
+                 for s in self.store.items(_NODES)}
+        return {"clock": {"now": self.clock.timestamp(), "timeScale": self.clock.time_scale},
+                "resourceVersion": str(self.store.resource_version),
+                "apiAvailable": not self._quorum_lost,
+                "watchers": self.store.hub.watcher_count(), "nodes": nodes}
+
+
+def _expect(method: str, wanted: str, path: str) -> None:
+    if method != wanted:
+        raise errors.MethodNotAllowed(f"{wanted} /sim/v1/{path.strip('/')}; got {method}")
+
+
+def _body(raw: bytes) -> dict[str, Any]:
+    try:
+        doc = json.loads(raw or b"{}")
+    except ValueError:
+        raise errors.BadRequest("the body must be a JSON object") from None
+    if not isinstance(doc, dict):
+        raise errors.BadRequest("the body must be a JSON object")
+    return doc
+
+
+def _success(message: str) -> dict[str, Any]:
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+            "message": message}
