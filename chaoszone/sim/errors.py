@@ -149,12 +149,17 @@ def RequestEntityTooLarge(message: str) -> ApiError:
     return ApiError(413, "RequestEntityTooLarge", message)
 
 
-def UnsupportedMediaType(content_type: str) -> ApiError:
+#: what kube-apiserver decodes a create or update body from (the built-in kinds' serializers)
+BODY_MEDIA_TYPES = ("application/json", "application/yaml", "application/vnd.kubernetes.protobuf")
+
+
+def UnsupportedMediaType(content_type: str, accepted: tuple[str, ...] = BODY_MEDIA_TYPES
+                         ) -> ApiError:
+    """415 as negotiation.NewUnsupportedMediaTypeError words it: the accepted types only
+    (``content_type``, the one sent, is not part of upstream's message)."""
     return ApiError(415, "UnsupportedMediaType",
-                    f'the body of the request was in an unknown format - accepted media types '
-                    f'include: application/json, application/yaml, '
-                    f'application/vnd.kubernetes.protobuf '
-                    f'(got "{content_type}")')
+                    "the body of the request was in an unknown format - accepted media types "
+                    f"include: {', '.join(accepted)}")
 
 
 def TooManyRequests(message: str, causes: list[Cause] | None = None) -> ApiError:

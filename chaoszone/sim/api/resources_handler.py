@@ -38,6 +38,8 @@ PATCH_TYPES = {
     "application/apply-patch+yaml": "apply",
     "application/apply-patch+cbor": "apply-cbor",
 }
+#: the patch types a 415 lists (CBOR apply is behind a feature gate that 1.32 leaves off)
+PATCH_MEDIA_TYPES = tuple(t for t, k in PATCH_TYPES.items() if k != "apply-cbor")
 _BOOKMARK_EVERY = 5.0  # wall seconds between bookmarks on an idle watch
 
 
@@ -525,7 +527,7 @@ class Resources:
         kind = PATCH_TYPES.get(bodies.media_type(request.headers.get("Content-Type")))
         if kind is None or kind == "apply-cbor":
             raise errors.UnsupportedMediaType(
-                bodies.media_type(request.headers.get("Content-Type")))
+                bodies.media_type(request.headers.get("Content-Type")), PATCH_MEDIA_TYPES)
         dry, validation = self._write_options(request, "PatchOptions")
         force = parse_bool("force", query_one(request.query, "force"))
         raw = await self._read_body(request)
@@ -662,7 +664,7 @@ class Resources:
             kind = PATCH_TYPES.get(bodies.media_type(request.headers.get("Content-Type")))
             if kind is None or kind not in ("json", "merge", "strategic"):
                 raise errors.UnsupportedMediaType(
-                    bodies.media_type(request.headers.get("Content-Type")))
+                    bodies.media_type(request.headers.get("Content-Type")), PATCH_MEDIA_TYPES[:3])
             current = self.registry.get(rt, target.namespace or "", target.name)
             obj = self._patched(request, target, kind, raw, current.copy(), False)
             if not isinstance(obj, dict) or not isinstance(obj.get("metadata"), dict):
@@ -705,7 +707,7 @@ class Resources:
             kind = PATCH_TYPES.get(bodies.media_type(request.headers.get("Content-Type")))
             if kind not in ("json", "merge", "strategic"):
                 raise errors.UnsupportedMediaType(
-                    bodies.media_type(request.headers.get("Content-Type")))
+                    bodies.media_type(request.headers.get("Content-Type")), PATCH_MEDIA_TYPES[:3])
             doc = bodies.load_json(raw)
             if kind == "json":
                 new_scale = patch.json_patch(scale, doc)
