@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from chaoszone.sim.clock import Clock
 from chaoszone.sim.controllers.garbagecollector import GarbageCollector
 from chaoszone.sim.controllers.namespaces import NamespaceController
 from chaoszone.sim.logs import Logs
+from chaoszone.sim.rbac import Tokens
 from chaoszone.sim.registry import Registry
 from chaoszone.sim.resources import by_path
 from chaoszone.sim.runtime import Runtime
@@ -36,8 +38,11 @@ class Cluster:
     def __init__(self, *, time_scale: float = 1.0, manual_clock: bool = False,
                  history: int = 10_000,
                  not_ready_toleration_seconds: int = 300,
-                 unreachable_toleration_seconds: int = 300) -> None:
+                 unreachable_toleration_seconds: int = 300,
+                 admin_token: str | None = None) -> None:
         self.clock = Clock(time_scale, manual=manual_clock)
+        #: bearer tokens: the admin's, and those issued to ServiceAccounts
+        self.tokens = Tokens(admin_token or secrets.token_urlsafe(32))
         self._history = history
         self._tolerations = (not_ready_toleration_seconds, unreachable_toleration_seconds)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -79,6 +84,7 @@ class Cluster:
             if self.store.get(_NAMESPACES, "", name) is None:
                 self.registry.create(_NAMESPACES, None, {"metadata": {"name": name}})
         self.settle()
+        self._bootstrap_rbac()
         if self.store.get(_SERVICES, "default", "kubernetes") is None:
             self.registry.create(_SERVICES, "default", {
                 "metadata": {"name": "kubernetes",
@@ -87,6 +93,33 @@ class Cluster:
                          "ports": [{"name": "https", "port": 443, "protocol": "TCP",
                                     "targetPort": 6443}]},
             })
+
+    def _bootstrap_rbac(self) -> None:
+        """The bootstrap policy's cluster-admin role and its binding to system:masters
+        (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go)."""
+        roles = by_path("rbac.authorization.k8s.io", "v1", "clusterroles")
+        bindings = by_path("rbac.authorization.k8s.io", "v1", "clusterrolebindings")
+        assert roles is not None and bindings is not None
+        labels = {"kubernetes.io/bootstrapping": "rbac-defaults"}
+        annotations = {"rbac.authorization.kubernetes.io/autoupdate": "true"}
+        if self.store.get(roles, "", "cluster-admin") is None:
+            self.registry.create(roles, None, {
+                "metadata": {"name": "cluster-admin", "labels": labels,
+                             "annotations": annotations},
+                "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]},
+                          {"nonResourceURLs": ["*"], "verbs": ["*"]}]})
+        if self.store.get(bindings, "", "cluster-admin") is None:
+            self.registry.create(bindings, None, {
+                "metadata": {"name": "cluster-admin", "labels": labels,
+                             "annotations": annotations},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                            "name": "cluster-admin"},
+                "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group",
+                              "name": "system:masters"}]})
+
+    def issue_token(self, namespace: str, service_account: str) -> str:
+        """A bearer token for a ServiceAccount: what a pod's projected token gives it."""
+        return self.tokens.issue(self.store, namespace, service_account)
 
     def settle(self) -> None:
         """Run every controller's queued work and due timers now."""
@@ -105,6 +138,7 @@ class Cluster:
         self.power.clear()
         self.network.clear()
         self.node_listeners.clear()
+        self.tokens.revoke_all()
         self._quorum_lost = False
         self._build(start_rv=next_rv)
 

@@ -98,7 +98,7 @@ class Simulator:
             loop.close()
 
     async def _startup(self) -> None:
-        self._cluster = Cluster(**self._options)
+        self._cluster = Cluster(**self._options, admin_token=self.token)
         self._cluster.attach(asyncio.get_running_loop())
         app = make_app(self._cluster, self.token)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None,
@@ -114,7 +114,13 @@ class Simulator:
 
     async def _shutdown(self) -> None:
         if self._runner is not None:
+            server = self._runner.server
+            transports = list(server._connections.values()) if server is not None else []
             await self._runner.cleanup()
+            # Keep-alive connections a client never closed must not outlive the loop.
+            for transport in transports:
+                transport.abort()
+            await asyncio.sleep(0)
             self._runner = None
 
     def stop(self) -> None:

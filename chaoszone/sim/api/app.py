@@ -8,9 +8,9 @@ PartialObjectMetadata or YAML); they hold no business rules. Every failure leave
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -64,13 +64,19 @@ class Settings:
 
 def make_app(cluster: Cluster, token: str) -> web.Application:
     """The API server application for ``cluster``, requiring ``token`` on every request."""
-    expected = f"Bearer {token}".encode()
+    if not secrets.compare_digest(token, cluster.tokens.admin_token):
+        raise ValueError("the app's token must be the cluster's admin token")
 
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-        given = request.headers.get("Authorization", "").encode()
-        if not hmac.compare_digest(given, expected):
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        identity = cluster.tokens.identify(given.strip()) if scheme == "Bearer" else None
+        if identity is None:
             return status_response(errors.Unauthorized())
+        request[resources_handler.IDENTITY] = identity
+        if not identity.admin and request.path.startswith("/sim/"):
+            return status_response(errors.Forbidden(
+                f'User "{identity.user}" cannot use the simulator\'s control API'))
         try:
             return await handler(request)
         except errors.ApiError as err:
