@@ -38,6 +38,7 @@ PATHS = {
     "configmaps": ("", "v1", "configmaps"),
     "secrets": ("", "v1", "secrets"),
     "serviceaccounts": ("", "v1", "serviceaccounts"),
+    "services": ("", "v1", "services"),
     "leases": ("coordination.k8s.io", "v1", "leases"),
     "deployments": ("apps", "v1", "deployments"),
     "replicasets": ("apps", "v1", "replicasets"),

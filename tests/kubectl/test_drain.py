@@ -1,0 +1,76 @@
+"""`kubectl drain`: cordon, then evict every pod on the node through ``pods/eviction``.
+Pods have ``terminationGracePeriodSeconds: 0`` so that, with no kubelet, an eviction
+deletes them at once."""
+
+from __future__ import annotations
+
+import pytest
+from kubectl_support import Objects, owner, pod_template, streaming
+
+pytestmark = pytest.mark.kubectl
+
+
+def test_drain_evicts_the_pods_and_cordons_the_node_when_forced(
+        kubectl, objects: Objects, namespace):
+    node = objects.node("a")
+    other = objects.node("b")
+    labels = {"app": "web"}
+    replicaset = objects.create("replicasets", {"metadata": {"name": "web-7f9c"}, "spec": {
+        "replicas": 1, "selector": {"matchLabels": labels}, "template": pod_template(labels)}})
+    daemonset = objects.create("daemonsets", {"metadata": {"name": "agent"}, "spec": {
+        "selector": {"matchLabels": {"app": "agent"}},
+        "template": pod_template({"app": "agent"})}})
+    objects.pod("web-7f9c-x2x4q", node=node, labels=labels, grace=0,
+                owners=[owner("ReplicaSet", replicaset)])
+    objects.pod("bare", node=node, grace=0)
+    objects.pod("agent-abcde", node=node, labels={"app": "agent"}, grace=0,
+                owners=[owner("DaemonSet", daemonset)])
+    objects.pod("elsewhere", node=other, grace=0)
+
+    proc = kubectl.run("drain", node, "--ignore-daemonsets", "--force", "--timeout=30s")
+
+    out = proc.stdout.splitlines()
+    assert out[0] == f"node/{node} cordoned"
+    assert out[-1] == f"node/{node} drained"
+    assert {f"evicting pod {namespace}/web-7f9c-x2x4q", f"evicting pod {namespace}/bare",
+            "pod/web-7f9c-x2x4q evicted", "pod/bare evicted"} <= set(out)
+    assert f"ignoring DaemonSet-managed Pods: {namespace}/agent-abcde" in proc.stderr
+    assert f"deleting Pods that declare no controller: {namespace}/bare" in proc.stderr
+    assert objects.names("pods") == ["agent-abcde", "elsewhere"]
+    drained = objects.get("nodes", node)
+    assert drained is not None
+    assert drained["spec"]["unschedulable"] is True
+    out_nodes = kubectl.run("get", "node", node, "--no-headers").stdout
+    assert out_nodes.split()[1] == "Ready,SchedulingDisabled"
+
+
+def test_drain_refuses_pods_without_a_controller_when_not_forced(
+        kubectl, objects: Objects, namespace):
+    node = objects.node("a")
+    objects.pod("bare", node=node, grace=0)
+    proc = kubectl.run("drain", node, "--timeout=10s", check=False)
+    assert proc.returncode == 1
+    assert "cannot delete Pods that declare no controller (use --force to override): " \
+           f"{namespace}/bare" in proc.stderr
+    assert objects.names("pods") == ["bare"]
+    cordoned = objects.get("nodes", node)
+    assert cordoned is not None
+    assert cordoned["spec"]["unschedulable"] is True
+
+
+def test_drain_retries_an_eviction_when_a_disruption_budget_forbids_it(
+        kubectl, objects: Objects, namespace):
+    node = objects.node("a")
+    labels = {"app": "quorum"}
+    objects.pod("member", node=node, labels=labels, grace=0)
+    objects.create("poddisruptionbudgets", {"metadata": {"name": "quorum"}, "spec": {
+        "minAvailable": 1, "selector": {"matchLabels": labels}}})
+    objects.set_status("poddisruptionbudgets", "quorum", lambda pdb: {
+        "observedGeneration": pdb["metadata"]["generation"], "disruptionsAllowed": 0,
+        "currentHealthy": 1, "desiredHealthy": 1, "expectedPods": 1})
+    with streaming(kubectl, "drain", node, "--force", "--timeout=60s") as drain:
+        line = drain.wait_for_text("error when evicting pods", stderr=True)
+        assert line == (
+            f'error when evicting pods/"member" -n "{namespace}" (will retry after 5s): '
+            "Cannot evict pod as it would violate the pod's disruption budget.")
+    assert objects.names("pods") == ["member"]

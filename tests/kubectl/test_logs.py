@@ -1,0 +1,77 @@
+"""`kubectl logs`: whole logs, `--tail`, `-c`, `--timestamps`, all containers, by
+label with prefixes, and the errors for containers that have not started."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from kubectl_support import Objects
+
+pytestmark = pytest.mark.kubectl
+
+
+@pytest.fixture
+def logged(objects: Objects) -> str:
+    node = objects.node("a")
+    objects.pod("web", node=node, labels={"app": "web"}, containers=("app", "sidecar"))
+    objects.log("web", "app", "starting", "listening on :8080", "GET / 200")
+    objects.log("web", "sidecar", "proxy up")
+    objects.pod("api", node=node, labels={"app": "web"})
+    objects.log("api", "app", "api ready")
+    return node
+
+
+def test_logs_prints_the_default_containers_lines_when_not_told_which(
+        kubectl, namespace, logged):
+    proc = kubectl.run("logs", "web", "-n", namespace)
+    assert proc.stdout.splitlines() == ["starting", "listening on :8080", "GET / 200"]
+    assert 'Defaulted container "app" out of: app, sidecar' in proc.stderr
+
+
+def test_logs_prints_the_named_container_when_given_c(kubectl, namespace, logged):
+    out = kubectl.run("logs", "web", "-n", namespace, "-c", "sidecar").stdout
+    assert out.splitlines() == ["proxy up"]
+
+
+def test_logs_prints_only_the_last_lines_when_given_tail(kubectl, namespace, logged):
+    out = kubectl.run("logs", "web", "-n", namespace, "-c", "app", "--tail=2").stdout
+    assert out.splitlines() == ["listening on :8080", "GET / 200"]
+
+
+def test_logs_prefixes_each_line_with_its_time_when_given_timestamps(
+        kubectl, namespace, logged):
+    out = kubectl.run("logs", "web", "-n", namespace, "-c", "app", "--tail=1",
+                      "--timestamps").stdout
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z GET / 200\n", out), out
+
+
+def test_logs_prints_every_container_with_prefixes_when_selected_by_label(
+        kubectl, namespace, logged):
+    out = kubectl.run("logs", "-n", namespace, "-l", "app=web", "--all-containers",
+                      "--prefix").stdout
+    assert sorted(out.splitlines()) == sorted([
+        "[pod/web/app] starting", "[pod/web/app] listening on :8080", "[pod/web/app] GET / 200",
+        "[pod/web/sidecar] proxy up", "[pod/api/app] api ready"])
+
+
+def test_logs_fails_when_the_container_is_still_creating(kubectl, objects, namespace):
+    node = objects.node("a")
+    objects.pod("fresh", node=node, running=False)
+    proc = kubectl.run("logs", "fresh", "-n", namespace, check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == ('Error from server (BadRequest): container "app" in pod '
+                                   '"fresh" is waiting to start: ContainerCreating')
+
+
+def test_logs_fails_when_the_container_does_not_exist(kubectl, namespace, logged):
+    proc = kubectl.run("logs", "web", "-n", namespace, "-c", "nope", check=False)
+    assert proc.returncode == 1
+    assert "container nope is not valid for pod web" in proc.stderr
+
+
+def test_logs_fails_when_there_is_no_previous_container(kubectl, namespace, logged):
+    proc = kubectl.run("logs", "api", "-n", namespace, "--previous", check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == ('Error from server (BadRequest): previous terminated '
+                                   'container "app" in pod "api" not found')

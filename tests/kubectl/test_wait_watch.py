@@ -1,0 +1,160 @@
+"""`kubectl wait` and `kubectl rollout status`, which list and then watch: the test
+makes the awaited change only once kubectl's watch is open (seen in its ``-v=6``
+request log), so the change must arrive as a watch event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from kubectl_support import Objects, is_watch_request, pod_template, running_status, streaming
+
+pytestmark = pytest.mark.kubectl
+
+
+def test_wait_returns_when_the_condition_becomes_true_while_waiting(
+        kubectl, objects: Objects, namespace):
+    node = objects.node("a")
+    objects.pod("starting", node=node, running=False)
+    with streaming(kubectl, "wait", "--for=condition=Ready", "pod/starting", "-n", namespace,
+                   "--timeout=20s", "-v=6") as wait:
+        wait.wait_for(is_watch_request, stderr=True)
+        objects.set_status("pods", "starting", lambda p: running_status(
+            ["app"], p["metadata"]["creationTimestamp"]))
+        wait.wait_for_text("pod/starting condition met")
+        assert wait.finish() == 0
+
+
+def test_wait_returns_at_once_when_every_selected_pod_already_meets_it(
+        kubectl, objects: Objects, namespace):
+    node = objects.node("a")
+    objects.pod("one", node=node, labels={"app": "web"})
+    objects.pod("two", node=node, labels={"app": "web"})
+    out = kubectl.run("wait", "--for=condition=Ready", "pods", "-l", "app=web",
+                      "-n", namespace, "--timeout=10s").stdout
+    assert sorted(out.splitlines()) == ["pod/one condition met", "pod/two condition met"]
+
+
+def test_wait_matches_a_jsonpath_value_when_the_phase_changes(kubectl, objects, namespace):
+    node = objects.node("a")
+    objects.pod("job-like", node=node)
+    with streaming(kubectl, "wait", "--for=jsonpath={.status.phase}=Succeeded",
+                   "pod/job-like", "-n", namespace, "--timeout=20s", "-v=6") as wait:
+        wait.wait_for(is_watch_request, stderr=True)
+
+        def succeeded(pod: dict[str, Any]) -> dict[str, Any]:
+            status = pod["status"]
+            status["phase"] = "Succeeded"
+            for container in status["containerStatuses"]:
+                container["ready"] = False
+                container["state"] = {"terminated": {
+                    "exitCode": 0, "reason": "Completed",
+                    "startedAt": container["state"]["running"]["startedAt"],
+                    "finishedAt": pod["metadata"]["creationTimestamp"]}}
+            return status
+
+        objects.set_status("pods", "job-like", succeeded)
+        wait.wait_for_text("pod/job-like condition met")
+        assert wait.finish() == 0
+
+
+def test_wait_for_delete_returns_when_the_object_is_deleted_while_waiting(
+        kubectl, objects, namespace):
+    objects.create("configmaps", {"metadata": {"name": "doomed"}, "data": {"a": "1"}})
+    with streaming(kubectl, "wait", "--for=delete", "configmap/doomed", "-n", namespace,
+                   "--timeout=20s", "-v=6") as wait:
+        wait.wait_for(is_watch_request, stderr=True)
+        kubectl.run("delete", "configmap", "doomed", "-n", namespace)
+        wait.wait_for_text("configmap/doomed condition met")
+        assert wait.finish() == 0
+
+
+def test_wait_fails_with_a_timeout_when_the_condition_never_holds(kubectl, objects, namespace):
+    objects.pod("stuck", running=False)
+    proc = kubectl.run("wait", "--for=condition=Ready", "pod/stuck", "-n", namespace,
+                       "--timeout=1s", check=False)
+    assert proc.returncode == 1
+    assert "timed out waiting for the condition on pods/stuck" in proc.stderr
+
+
+def deployment_status(replicas: int, updated: int, available: int, generation: int,
+                      now: str) -> dict[str, Any]:
+    """What the deployment controller writes part-way through a rollout, or at its end."""
+    done = updated == available == replicas
+    return {
+        "observedGeneration": generation, "replicas": replicas, "updatedReplicas": updated,
+        "readyReplicas": available, "availableReplicas": available,
+        **({} if done else {"unavailableReplicas": replicas - available}),
+        "conditions": [
+            {"type": "Available", "status": "True" if done else "False",
+             "reason": "MinimumReplicasAvailable" if done else "MinimumReplicasUnavailable",
+             "message": "Deployment has minimum availability.",
+             "lastUpdateTime": now, "lastTransitionTime": now},
+            {"type": "Progressing", "status": "True",
+             "reason": "NewReplicaSetAvailable" if done else "ReplicaSetUpdated",
+             "message": 'ReplicaSet "web-6d4cf56db6" has successfully progressed.',
+             "lastUpdateTime": now, "lastTransitionTime": now}]}
+
+
+def test_rollout_status_follows_a_deployment_until_every_replica_is_available(
+        kubectl, objects: Objects, namespace):
+    labels = {"app": "web"}
+    created = objects.create("deployments", {"metadata": {"name": "web"}, "spec": {
+        "replicas": 3, "selector": {"matchLabels": labels}, "template": pod_template(labels)}})
+    generation = created["metadata"]["generation"]
+    now = created["metadata"]["creationTimestamp"]
+    objects.set_status("deployments", "web", deployment_status(3, 1, 0, generation, now))
+    with streaming(kubectl, "rollout", "status", "deployment/web", "-n", namespace,
+                   "--timeout=20s", "-v=6") as rollout:
+        rollout.wait_for_text(
+            'Waiting for deployment "web" rollout to finish: 1 out of 3 new replicas have '
+            "been updated...")
+        rollout.wait_for(is_watch_request, stderr=True)
+        objects.set_status("deployments", "web", deployment_status(3, 3, 1, generation, now))
+        rollout.wait_for_text('Waiting for deployment "web" rollout to finish: 1 of 3 updated '
+                              "replicas are available...")
+        objects.set_status("deployments", "web", deployment_status(3, 3, 3, generation, now))
+        rollout.wait_for_text('deployment "web" successfully rolled out')
+        assert rollout.finish() == 0
+
+
+def test_rollout_status_waits_for_a_new_generation_to_be_observed_when_spec_changed(
+        kubectl, objects: Objects, namespace):
+    labels = {"app": "web"}
+    created = objects.create("deployments", {"metadata": {"name": "web"}, "spec": {
+        "replicas": 1, "selector": {"matchLabels": labels}, "template": pod_template(labels)}})
+    now = created["metadata"]["creationTimestamp"]
+    objects.set_status("deployments", "web", deployment_status(1, 1, 1, 1, now))
+    kubectl.run("set", "image", "deployment/web", "app=nginx:1.28", "-n", namespace)
+    proc = kubectl.run("rollout", "status", "deployment/web", "-n", namespace, "--watch=false")
+    assert proc.stdout.strip() == "Waiting for deployment spec update to be observed..."
+    objects.set_status("deployments", "web", deployment_status(1, 1, 1, 2, now))
+    proc = kubectl.run("rollout", "status", "deployment/web", "-n", namespace, "--watch=false")
+    assert proc.stdout.strip() == 'deployment "web" successfully rolled out'
+
+
+def test_rollout_status_follows_a_statefulset_until_its_pods_are_ready(
+        kubectl, objects: Objects, namespace):
+    labels = {"app": "db"}
+    created = objects.create("statefulsets", {"metadata": {"name": "db"}, "spec": {
+        "replicas": 2, "serviceName": "db", "selector": {"matchLabels": labels},
+        "template": pod_template(labels)}})
+    # API defaulting gives RollingUpdate with partition 0, which rollout status requires
+    assert created["spec"]["updateStrategy"] == {
+        "type": "RollingUpdate", "rollingUpdate": {"partition": 0}}
+    generation = created["metadata"]["generation"]
+
+    def sts_status(ready: int) -> dict[str, Any]:
+        return {"observedGeneration": generation, "replicas": 2, "readyReplicas": ready,
+                "currentReplicas": 2, "updatedReplicas": 2, "availableReplicas": ready,
+                "currentRevision": "db-7c9f6b5d48", "updateRevision": "db-7c9f6b5d48",
+                "collisionCount": 0}
+
+    objects.set_status("statefulsets", "db", sts_status(0))
+    with streaming(kubectl, "rollout", "status", "sts/db", "-n", namespace,
+                   "--timeout=20s", "-v=6") as rollout:
+        rollout.wait_for_text("Waiting for 2 pods to be ready...")
+        rollout.wait_for(is_watch_request, stderr=True)
+        objects.set_status("statefulsets", "db", sts_status(2))
+        rollout.wait_for_text("partitioned roll out complete: 2 new pods have been updated...")
+        assert rollout.finish() == 0
