@@ -422,7 +422,8 @@ class Resources:
             return []
         problems = bodies.field_problems(obj, rt, duplicates)
         if problems and validation == "Strict":
-            raise errors.BadRequest("strict decoding error: " + ", ".join(problems))
+            raise errors.BadRequest(f'{rt.kind} in version "{rt.version}" cannot be handled as a '
+                                    f"{rt.kind}: strict decoding error: " + ", ".join(problems))
         return problems
 
     def _managed(self, request: web.Request, rt: ResourceType, live: Stored | None,
@@ -440,17 +441,15 @@ class Resources:
 
     def _patch_fields(self, obj: dict[str, Any], rt: ResourceType, validation: str,
                       raw: bytes) -> list[str]:
-        """Unknown fields in a patched object: under Strict a 422, as patch.go reports
-        them; otherwise dropped, as decoding into the typed object drops them."""
+        """A patched object that does not decode into its type (a field of the wrong JSON
+        type) is a 422, and so are unknown fields under Strict, as patch.go reports them;
+        otherwise unknown fields are dropped, as decoding into the typed object drops them."""
+        wrong = schema.type_error(obj, _type_name(rt))
+        if wrong:
+            raise _invalid_patch(raw, wrong)
         problems = [] if validation == "Ignore" else bodies.field_problems(obj, rt, [])
         if problems and validation == "Strict":
-            text = raw.decode(errors="replace")
-            raise errors.ApiError(
-                422, "Invalid", f'"" is invalid: patch: Invalid value: "{text}": strict '
-                f"decoding error: " + ", ".join(problems),
-                causes=[errors.Cause("FieldValueInvalid",
-                                     "Invalid value: strict decoding error: "
-                                     + ", ".join(problems), "patch")])
+            raise _invalid_patch(raw, "strict decoding error: " + ", ".join(problems))
         schema.prune_unknown_fields(obj, _type_name(rt))
         return problems
 
@@ -778,8 +777,17 @@ def _yaml(obj: Any, status: int = 200) -> web.Response:
 
 def _warn(response: web.StreamResponse, warnings: list[str]) -> web.StreamResponse:
     for warning in warnings:
-        response.headers.add("Warning", '299 - "' + warning.replace('"', '\\"') + '"')
+        text = warning.replace('"', '\\"').replace("\n", " ")  # as Go writes header values
+        response.headers.add("Warning", f'299 - "{text}"')
     return response
+
+
+def _invalid_patch(raw: bytes, why: str) -> errors.ApiError:
+    """patch.go: a patched object that does not decode is ``patch: Invalid value``."""
+    text = raw.decode(errors="replace")
+    return errors.ApiError(422, "Invalid", f'"" is invalid: patch: Invalid value: "{text}": '
+                           f"{why}", causes=[errors.Cause("FieldValueInvalid",
+                                                          f"Invalid value: {why}", "patch")])
 
 
 def _partial(stored: Stored, out: Output) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -33,6 +35,7 @@ __all__ = [
     "raw_definition",
     "required",
     "source",
+    "type_error",
     "type_for_kind",
     "unknown_fields",
 ]
@@ -252,6 +255,143 @@ def prune_unknown_fields(obj: Any, type_name: str) -> list[str]:
     out: list[str] = []
     _walk_definition(obj, type_name, "", out, prune=True)
     return out
+
+
+def type_error(obj: Any, type_name: str) -> str | None:
+    """What decoding ``obj`` into the Go type of ``type_name`` fails with, or None.
+
+    kube-apiserver decodes a body with sigs.k8s.io/json into the typed object; the first
+    value of the wrong JSON type (in document order) fails the request, worded as Go's
+    ``UnmarshalTypeError``: ``json: cannot unmarshal string into Go struct field
+    PodSpec.spec.containers of type []v1.Container`` (the struct holding the field, the path
+    of struct fields from the root, the Go type). The custom decoders of Time, IntOrString
+    and Quantity fail with their own words and no field. ``null`` decodes into anything.
+    Unknown fields are not looked into (see :func:`unknown_fields`).
+    """
+    return _decode_definition(obj, type_name, "", ())
+
+
+_GO_SCALARS = {("string", "byte"): "[]uint8", ("string", None): "string",
+               ("integer", "int32"): "int32", ("integer", "int64"): "int64",
+               ("integer", None): "int64", ("number", None): "float64",
+               ("number", "double"): "float64", ("boolean", None): "bool"}
+_INT_RANGES = {"int32": 2**31, "int64": 2**63}
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})\Z")
+_QUANTITY_ERROR = ("quantities must match the regular expression "
+                   "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
+
+
+def _go_definition(type_name: str) -> str:
+    package, _, name = type_name.rpartition(".")
+    return f"{package.rpartition('.')[2]}.{name}"
+
+
+def _go_field(prop: Field) -> str:
+    if prop.ref is not None:
+        return _go_definition(prop.ref)
+    if prop.items is not None:
+        return "[]" + _go_field(prop.items)
+    if prop.values is not None:
+        return "map[string]" + _go_field(prop.values)
+    return _GO_SCALARS.get((prop.type or "", prop.format), prop.type or "interface {}")
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def _unmarshal(value: Any, go_type: str, struct: str, fields: tuple[str, ...],
+               literal: bool = False) -> str:
+    what = _json_kind(value)
+    if literal:
+        what += " " + json.dumps(value)
+    if struct:
+        return (f"json: cannot unmarshal {what} into Go struct field {struct}."
+                f"{'.'.join(fields)} of type {go_type}")
+    return f"json: cannot unmarshal {what} into Go value of type {go_type}"
+
+
+def _decode_definition(value: Any, type_name: str, struct: str,
+                       fields: tuple[str, ...]) -> str | None:
+    if value is None:
+        return None
+    found = definition(type_name)
+    if found is None or (found.is_free_form and not found.format):
+        return None  # RawExtension, FieldsV1: any JSON
+    if found.type == "string" and found.format == "date-time":  # Time, MicroTime
+        if not isinstance(value, str):
+            return _unmarshal(value, "string", "", ())
+        if not _RFC3339.match(value):
+            return (f'parsing time {json.dumps(value)} as "2006-01-02T15:04:05Z07:00": '
+                    f'cannot parse {json.dumps(value)} as "2006"')
+        return None
+    if found.format == "int-or-string":
+        if isinstance(value, str):
+            return None
+        if (isinstance(value, bool) or not isinstance(value, int)
+                or not -2**31 <= value < 2**31):
+            return _unmarshal(value, "int32", "", (), literal=isinstance(value, int | float)
+                              and not isinstance(value, bool))
+        return None
+    if found.one_of:  # Quantity: a string or a number, parsed later
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            return _QUANTITY_ERROR
+        return None
+    if not isinstance(value, dict):
+        return _unmarshal(value, _go_definition(type_name), struct, fields)
+    own = type_name.rpartition(".")[2]
+    for key, item in value.items():
+        prop = found.properties.get(key)
+        if prop is not None:
+            error = _decode_field(item, prop, own, (*fields, key))
+            if error:
+                return error
+    return None
+
+
+def _decode_field(value: Any, prop: Field, struct: str, fields: tuple[str, ...]
+                  ) -> str | None:
+    if value is None:
+        return None
+    if prop.ref is not None:
+        return _decode_definition(value, prop.ref, struct, fields)
+    if prop.items is not None or prop.type == "array":
+        if not isinstance(value, list):
+            return _unmarshal(value, _go_field(prop), struct, fields)
+        for item in value:
+            error = _decode_field(item, prop.items, struct, fields) if prop.items else None
+            if error:
+                return error
+        return None
+    if prop.values is not None or prop.type == "object":
+        if not isinstance(value, dict):
+            return _unmarshal(value, _go_field(prop), struct, fields)
+        for item in value.values():
+            error = _decode_field(item, prop.values, struct, fields) if prop.values else None
+            if error:
+                return error
+        return None
+    go_type = _go_field(prop)
+    if prop.type == "string":
+        return None if isinstance(value, str) else _unmarshal(value, go_type, struct, fields)
+    if prop.type == "boolean":
+        return None if isinstance(value, bool) else _unmarshal(value, go_type, struct, fields)
+    if prop.type in ("integer", "number"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return _unmarshal(value, go_type, struct, fields)
+        if isinstance(value, float) and not math.isfinite(value):
+            return _unmarshal(value, go_type, struct, fields, literal=True)
+        if prop.type == "integer":
+            limit = _INT_RANGES.get(go_type, 2**63)
+            if isinstance(value, float) or not -limit <= value < limit:
+                return _unmarshal(value, go_type, struct, fields, literal=True)
+    return None
 
 
 def _join(path: str, key: str) -> str:
