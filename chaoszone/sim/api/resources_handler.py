@@ -468,6 +468,7 @@ class Resources:
         raw = await self._read_body(request)
         obj, dupes = bodies.decode_object(raw, request.headers.get("Content-Type"), target.rt)
         warnings = self._check_fields(obj, target.rt, validation, dupes)
+        _check_identity(obj, target)
         live = self.store.get(target.rt, (target.namespace or "") if target.rt.namespaced
                               else "", target.name)
         obj = self._managed(request, target.rt, live, obj)
@@ -649,6 +650,7 @@ class Resources:
         if request.method == "PUT":
             obj, dupes = bodies.decode_object(raw, request.headers.get("Content-Type"), rt)
             warnings = self._check_fields(obj, rt, validation, dupes)
+            _check_identity(obj, target)
         else:
             kind = PATCH_TYPES.get(bodies.media_type(request.headers.get("Content-Type")))
             if kind is None or kind not in ("json", "merge", "strategic"):
@@ -722,8 +724,7 @@ class Resources:
         raw = await self._read_body(request)
         eviction, _ = bodies.decode_object(raw, request.headers.get("Content-Type"), target.rt,
                                            "Eviction", "policy/v1")
-        name = (eviction.get("metadata") or {}).get("name")
-        if name and name != target.name:
+        if eviction["metadata"].get("name") != target.name:  # eviction.go, exactly
             raise errors.BadRequest(
                 "name in URL does not match name in Eviction object")
         evict(self.registry, target.namespace or "", target.name, eviction)
@@ -735,6 +736,8 @@ class Resources:
         raw = await self._read_body(request)
         binding, _ = bodies.decode_object(raw, request.headers.get("Content-Type"), target.rt,
                                           "Binding", "v1")
+        if binding["metadata"].get("name") != target.name:  # pod storage.go, exactly
+            raise errors.BadRequest("name in URL does not match name in Binding object")
         self.cluster.bind(target.namespace or "", target.name, binding)
         return _json({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                       "code": 201}, 201)
@@ -780,6 +783,20 @@ def _warn(response: web.StreamResponse, warnings: list[str]) -> web.StreamRespon
         text = warning.replace('"', '\\"').replace("\n", " ")  # as Go writes header values
         response.headers.add("Warning", f'299 - "{text}"')
     return response
+
+
+def _check_identity(obj: dict[str, Any], target: Target) -> None:
+    """A PUT body must name the object on the URL, in its namespace (update.go:
+    EnsureObjectNamespaceMatchesRequestNamespace, then checkName; a missing name is a
+    mismatch too)."""
+    meta = obj["metadata"]
+    if target.rt.namespaced and meta.get("namespace") not in (None, "", target.namespace):
+        raise errors.BadRequest("the namespace of the provided object does not match the "
+                                "namespace sent on the request")
+    name = meta.get("name") or ""
+    if name != target.name:
+        raise errors.BadRequest(f"the name of the object ({name}) does not match the name on "
+                                f"the URL ({target.name})")
 
 
 def _invalid_patch(raw: bytes, why: str) -> errors.ApiError:
