@@ -40,6 +40,8 @@ PATCH_TYPES = {
     "application/apply-patch+yaml": "apply",
     "application/apply-patch+cbor": "apply-cbor",
 }
+#: the patch types a 415 lists (CBOR apply is behind a feature gate that 1.32 leaves off)
+PATCH_MEDIA_TYPES = tuple(t for t, k in PATCH_TYPES.items() if k != "apply-cbor")
 _BOOKMARK_EVERY = 5.0  # wall seconds between bookmarks on an idle watch
 
 
@@ -394,21 +396,51 @@ class Resources:
 
     # -- writes ----------------------------------------------------------------
 
-    def _write_options(self, request: web.Request) -> tuple[bool, str]:
-        dry = request.query.getall("dryRun", [])
-        for value in dry:
-            if value != "All":
-                raise errors.BadRequest(f'Invalid dry run value: "{value}", supported: "All"')
-        validation = query_one(request.query, "fieldValidation") or "Warn"
-        if validation not in ("Ignore", "Warn", "Strict"):
-            raise errors.BadRequest(
-                f"fieldValidation must be one of Ignore, Warn, Strict, got {validation}")
-        manager = query_one(request.query, "fieldManager")
-        if manager is not None and (len(manager) > 128 or not manager.isprintable()):
-            raise errors.Invalid("PatchOptions", "", [errors.Cause(
-                "FieldValueInvalid", "Invalid value: fieldManager must be printable and at most "
-                "128 characters", "fieldManager")], "meta.k8s.io")
-        return bool(dry), validation
+    def _write_options(self, request: web.Request, options: str = "CreateOptions"
+                       ) -> tuple[bool, str]:
+        """dryRun, fieldValidation, fieldManager and force, checked as upstream's
+        Validate{Create,Update,Patch,Delete}Options do (a 422 ``{options}.meta.k8s.io``);
+        returns whether this is a dry run and the field validation directive."""
+        query = request.query
+        causes: list[errors.Cause] = []
+        manager = query_one(query, "fieldManager") or ""
+        if options == "PatchOptions":
+            patch_kind = PATCH_TYPES.get(bodies.media_type(request.headers.get("Content-Type")))
+            if patch_kind in ("apply", "apply-cbor"):
+                if not manager:
+                    causes.append(errors.Cause("FieldValueRequired",
+                                               "Required value: is required for apply patch",
+                                               "fieldManager"))
+            elif "force" in query:
+                causes.append(errors.Cause("FieldValueForbidden",
+                                           "Forbidden: may not be specified for non-apply patch",
+                                           "force"))
+        if options != "DeleteOptions":
+            if len(manager.encode()) > 128:
+                causes.append(errors.Cause("FieldValueTooLong",
+                                           "Too long: may not be more than 128 bytes",
+                                           "fieldManager"))
+            for i, char in enumerate(manager):
+                if not char.isprintable():
+                    causes.append(errors.Cause(
+                        "FieldValueInvalid", f"Invalid value: {json.dumps(manager)}: invalid "
+                        f"character U+{ord(char):04X} (at position "
+                        f"{len(manager[:i].encode())})", "fieldManager"))
+        dry = query.getall("dryRun", [])
+        if any(value != "All" for value in dry):
+            listed = ", ".join(json.dumps(value) for value in dry)
+            causes.append(errors.Cause(
+                "FieldValueNotSupported",
+                f'Unsupported value: []string{{{listed}}}: supported values: "All"', "dryRun"))
+        validation = query_one(query, "fieldValidation") or ""
+        if options != "DeleteOptions" and validation not in ("", "Ignore", "Warn", "Strict"):
+            causes.append(errors.Cause(
+                "FieldValueNotSupported",
+                f'Unsupported value: {json.dumps(validation)}: supported values: "", "Ignore", '
+                f'"Strict", "Warn"', "fieldValidation"))
+        if causes:
+            raise errors.Invalid(options, "", causes, "meta.k8s.io")
+        return bool(dry), validation or "Warn"
 
     async def _read_body(self, request: web.Request) -> bytes:
         if request.content_length is not None and request.content_length > bodies.MAX_BODY:
@@ -464,7 +496,7 @@ class Resources:
 
     async def update(self, request: web.Request, target: Target) -> web.StreamResponse:
         assert target.name is not None
-        dry, validation = self._write_options(request)
+        dry, validation = self._write_options(request, "UpdateOptions")
         raw = await self._read_body(request)
         obj, dupes = bodies.decode_object(raw, request.headers.get("Content-Type"), target.rt)
         warnings = self._check_fields(obj, target.rt, validation, dupes)
@@ -513,14 +545,12 @@ class Resources:
     async def patch(self, request: web.Request, target: Target) -> web.StreamResponse:
         assert target.name is not None
         rt = target.rt
-        dry, validation = self._write_options(request)
         kind = PATCH_TYPES.get(bodies.media_type(request.headers.get("Content-Type")))
         if kind is None or kind == "apply-cbor":
             raise errors.UnsupportedMediaType(
-                bodies.media_type(request.headers.get("Content-Type")))
+                bodies.media_type(request.headers.get("Content-Type")), PATCH_MEDIA_TYPES)
+        dry, validation = self._write_options(request, "PatchOptions")
         force = parse_bool("force", query_one(request.query, "force"))
-        if force and kind != "apply":
-            raise errors.BadRequest("force is only supported for apply patches")
         raw = await self._read_body(request)
         if not raw.strip():
             raise errors.BadRequest("the body of the request was empty")
@@ -581,7 +611,7 @@ class Resources:
         if orphan is not None:
             doc["orphanDependents"] = parse_bool("orphanDependents", orphan)
         if query.getall("dryRun", []):
-            self._write_options(request)
+            self._write_options(request, "DeleteOptions")
             doc["dryRun"] = ["All"]
         return DeleteOptions.from_dict(doc)
 
@@ -630,7 +660,7 @@ class Resources:
         if sub == "log":
             return await self._log(request, target)
         if sub == "finalize":
-            dry, _ = self._write_options(request)
+            dry, _ = self._write_options(request, "UpdateOptions")
             raw = await self._read_body(request)
             obj, _ = bodies.decode_object(raw, request.headers.get("Content-Type"), target.rt)
             if dry:
@@ -645,7 +675,8 @@ class Resources:
         rt = target.rt
         if request.method == "GET":
             return self.get(request, target)
-        dry, validation = self._write_options(request)
+        dry, validation = self._write_options(
+            request, "UpdateOptions" if request.method == "PUT" else "PatchOptions")
         raw = await self._read_body(request)
         if request.method == "PUT":
             obj, dupes = bodies.decode_object(raw, request.headers.get("Content-Type"), rt)
@@ -655,7 +686,7 @@ class Resources:
             kind = PATCH_TYPES.get(bodies.media_type(request.headers.get("Content-Type")))
             if kind is None or kind not in ("json", "merge", "strategic"):
                 raise errors.UnsupportedMediaType(
-                    bodies.media_type(request.headers.get("Content-Type")))
+                    bodies.media_type(request.headers.get("Content-Type")), PATCH_MEDIA_TYPES[:3])
             current = self.registry.get(rt, target.namespace or "", target.name)
             obj = self._patched(request, target, kind, raw, current.copy(), False)
             if not isinstance(obj, dict) or not isinstance(obj.get("metadata"), dict):
@@ -688,7 +719,8 @@ class Resources:
         scale = self._scale_of(rt, current)
         if request.method == "GET":
             return _json(scale)
-        dry, _ = self._write_options(request)
+        dry, _ = self._write_options(
+            request, "UpdateOptions" if request.method == "PUT" else "PatchOptions")
         raw = await self._read_body(request)
         if request.method == "PUT":
             new_scale, _ = bodies.decode_object(raw, request.headers.get("Content-Type"), rt,
@@ -697,7 +729,7 @@ class Resources:
             kind = PATCH_TYPES.get(bodies.media_type(request.headers.get("Content-Type")))
             if kind not in ("json", "merge", "strategic"):
                 raise errors.UnsupportedMediaType(
-                    bodies.media_type(request.headers.get("Content-Type")))
+                    bodies.media_type(request.headers.get("Content-Type")), PATCH_MEDIA_TYPES[:3])
             doc = bodies.load_json(raw)
             if kind == "json":
                 new_scale = patch.json_patch(scale, doc)
