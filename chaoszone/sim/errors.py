@@ -86,7 +86,10 @@ class ApiError(Exception):
             details["causes"] = [c.to_dict() for c in self.causes]
         if self.retry_after is not None:
             details["retryAfterSeconds"] = self.retry_after
-        if details:
+        # NewNotFound and NewGenericServerResponse (go-restful's 404 and 405 for paths and
+        # methods nothing serves) always set Details, so the JSON has at least ``{}``:
+        # kubectl debug reads Details.Name of a 404 without a nil check.
+        if details or self.code in (404, 405):
             out["details"] = details
         return out
 
