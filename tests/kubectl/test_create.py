@@ -164,3 +164,4 @@ def test_create_with_server_dry_run_stores_nothing_when_asked(kubectl, objects, 
                       "--dry-run=server").stdout
     assert out.strip() == "deployment.apps/ghost created (server dry run)"
     assert objects.get("deployments", "ghost") is None
+
