@@ -139,7 +139,10 @@ _YamlLoader.add_constructor("tag:yaml.org,2002:float", _yaml_float)
 def load_yaml(raw: bytes) -> tuple[Any, list[str]]:
     """The first YAML document (go-yaml reads no further) and its repeated keys, worded as
     go-yaml's strict mode (``line 4: key "name" already set in map``)."""
-    loader = _YamlLoader(raw)
+    try:
+        loader = _YamlLoader(raw)  # reads the stream's encoding: may already fail
+    except yaml.YAMLError as exc:
+        raise errors.BadRequest(f"yaml: {getattr(exc, 'reason', exc)}") from None
     try:
         if not loader.check_node():
             return None, []
