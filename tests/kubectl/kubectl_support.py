@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 #: how long any single wait on a kubectl process may take before the test fails
 DEADLINE = 20.0
 IMAGE = "registry.k8s.io/nginx:1.27"
+UNSCHEDULED = "chaoszone-tests-no-scheduler"
 
 PATHS = {
     "nodes": ("", "v1", "nodes"),
@@ -209,11 +210,15 @@ class Objects:
             containers: tuple[str, ...] = ("app",), running: bool = True,
             grace: int | None = None, owners: list[dict[str, Any]] | None = None
             ) -> dict[str, Any]:
-        """A pod, bound to ``node`` when given, and Running and Ready when ``running``
-        (as its kubelet would report it)."""
+        """A pod, bound to ``node`` when given (else left Pending for good), and Running
+        and Ready when ``running`` (as its kubelet would report it)."""
         spec: dict[str, Any] = pod_template({}, containers)["spec"]
         if node:
             spec["nodeName"] = node
+        else:
+            # no scheduler serves this name: the pod stays Pending even once the
+            # simulator has a scheduler of its own
+            spec["schedulerName"] = UNSCHEDULED
         if grace is not None:
             spec["terminationGracePeriodSeconds"] = grace
         meta: dict[str, Any] = {"name": name, "labels": labels or {}}
