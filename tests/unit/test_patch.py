@@ -368,11 +368,12 @@ def test_smp_empties_a_map_when_it_says_patch_delete() -> None:
     assert patched["metadata"]["labels"] == {}
 
 
-def test_smp_is_an_internal_error_when_a_map_says_patch_merge() -> None:
-    # handleDirectiveInMergeMap knows only replace and delete; the Go error becomes a 500.
+def test_smp_is_a_bad_request_when_a_map_says_patch_merge() -> None:
+    # handleDirectiveInMergeMap knows only replace and delete; upstream's Go error is a 500,
+    # which the simulator answers as a 400 with the same words.
     with pytest.raises(ApiError) as err:
         strategic_merge_patch(pod([]), {"spec": {"$patch": "merge"}}, POD)
-    assert err.value.code == 500
+    assert err.value.code == 400
     assert err.value.message.startswith("unknown patch type: merge in map:")
 
 
@@ -394,11 +395,11 @@ def test_smp_is_a_bad_request_when_the_patch_has_keys_outside_retain_keys() -> N
     assert (err.value.code, err.value.message) == (400, "invalid patch format of retainKeys")
 
 
-def test_smp_is_an_internal_error_when_a_merging_item_has_no_merge_key() -> None:
+def test_smp_is_a_bad_request_when_a_merging_item_has_no_merge_key() -> None:
     with pytest.raises(ApiError) as err:
         strategic_merge_patch(pod([{"name": "a"}]), {"spec": {"containers": [{"image": "x"}]}},
                               POD)
-    assert err.value.code == 500
+    assert err.value.code == 400
     assert err.value.message == "map: map[image:x] does not contain declared merge key: name"
 
 
@@ -460,12 +461,12 @@ def test_smp_orders_a_primitive_list_when_set_element_order_is_sent(
     assert strategic_merge_patch(original, body, NODE)["metadata"]["finalizers"] == expected
 
 
-def test_smp_is_an_internal_error_when_the_patch_list_disagrees_with_set_element_order() -> None:
+def test_smp_is_a_bad_request_when_the_patch_list_disagrees_with_set_element_order() -> None:
     body = {"spec": {"$setElementOrder/containers": [{"name": "a"}, {"name": "b"}],
                      "containers": [{"name": "b"}, {"name": "a"}]}}
     with pytest.raises(ApiError) as err:
         strategic_merge_patch(pod([{"name": "a"}]), body, POD)
-    assert err.value.code == 500
+    assert err.value.code == 400
 
 
 # -- properties --------------------------------------------------------------------------
@@ -752,7 +753,7 @@ def test_apply_fails_like_upstream_when_the_manifest_has_an_unknown_field() -> N
     body["spec"]["bogus"] = 1
     with pytest.raises(ApiError) as err:
         apply(None, body, DEPLOYMENT, "kubectl", False, T0)
-    assert err.value.code == 500
+    assert err.value.code == 400
     assert err.value.message == ("failed to create typed patch object (default/web; "
                                  "apps/v1, Kind=Deployment): .spec.bogus: field not declared "
                                  "in schema")

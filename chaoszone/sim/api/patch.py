@@ -2,9 +2,11 @@
 
 Pure functions on JSON-like values (dicts, lists, scalars); nothing here knows about
 HTTP. Inputs are never mutated. Failures raise :class:`chaoszone.sim.errors.ApiError`
-with the code, reason and message kube-apiserver 1.32 sends; where upstream returns a
-plain Go error the apiserver turns it into a 500 with an empty reason
-(k8s.io/apiserver/pkg/endpoints/handlers/responsewriters/status.go ``ErrorToAPIStatus``).
+with the code, reason and message kube-apiserver 1.32 sends. Where upstream returns a
+plain Go error for a malformed patch, the apiserver turns it into a 500 with an empty
+reason (responsewriters/status.go ``ErrorToAPIStatus``); the simulator answers such client
+mistakes with a 400 ``BadRequest`` carrying the same words, as it never answers a 500 to
+client input, and keeps the 500 for failures of its own state.
 
 Where the behaviour comes from:
 
@@ -60,6 +62,12 @@ class _PatchFailure(Exception):
 def _internal(message: str) -> ApiError:
     """A plain Go error surfacing from the apiserver: 500 with no reason."""
     return ApiError(500, "", message)
+
+
+def _bad_patch(message: str) -> ApiError:
+    """A plain Go error that the patch itself caused: upstream's words, as a 400 (upstream
+    sends a 500 with no reason, which the simulator never does for client input)."""
+    return BadRequest(message)
 
 
 def _unprocessable(detail: str) -> ApiError:
@@ -460,7 +468,7 @@ def _map_directive(directive: Any, patch: dict[str, Any]) -> dict[str, Any]:
         return patch
     if directive == "delete":
         return {}
-    raise _internal(f"unknown patch type: {_go_value(directive)} in map: {_go_value(patch)}")
+    raise _bad_patch(f"unknown patch type: {_go_value(directive)} in map: {_go_value(patch)}")
 
 
 def _directive_key(key: str, prefix: str, error: str) -> str:
@@ -532,7 +540,7 @@ def _merge_ordered_lists(original: dict[str, Any], patch: dict[str, Any],
     for directive_key in [k for k in patch if k.startswith(_SET_ELEMENT_ORDER)]:
         order = patch.pop(directive_key)
         if not isinstance(order, list):
-            raise _internal(f"expected a []interface {{}}, but received a {_go_type(order)}")
+            raise _bad_patch(f"expected a []interface {{}}, but received a {_go_type(order)}")
         key = _directive_key(directive_key, _SET_ELEMENT_ORDER, _ERR_SET_ELEMENT_ORDER)
         found_original, found_patch = key in original, key in patch
         original_list = _as_list(original.get(key)) if found_original else []
@@ -558,7 +566,7 @@ def _merge_ordered_lists(original: dict[str, Any], patch: dict[str, Any],
 
 def _as_list(value: Any) -> list[Any]:
     if not isinstance(value, list):
-        raise _internal(f"expected a []interface {{}}, but received a {_go_type(value)}")
+        raise _bad_patch(f"expected a []interface {{}}, but received a {_go_type(value)}")
     return value
 
 
@@ -572,7 +580,7 @@ def _validate_set_order(patch_list: list[Any], order: list[Any], merge_key: str)
     if merge_key:
         for item in items:
             if not isinstance(item, dict):
-                raise _internal(f"expected a map[string]interface {{}}, but received a "
+                raise _bad_patch(f"expected a map[string]interface {{}}, but received a "
                                 f"{_go_type(item)}")
     i = j = 0
     while i < len(items) and j < len(order):
@@ -583,7 +591,7 @@ def _validate_set_order(patch_list: list[Any], order: list[Any], merge_key: str)
             i += 1
         j += 1
     if i < len(items) and j >= len(order):
-        raise _internal(f"The order in patch list:\n{_go_value(patch_list)}\n doesn't match "
+        raise _bad_patch(f"The order in patch list:\n{_go_value(patch_list)}\n doesn't match "
                         f"{_SET_ELEMENT_ORDER} list:\n{_go_value(order)}\n")
 
 
@@ -592,7 +600,7 @@ def _merge_key_equal(left: Any, right: Any, merge_key: str) -> bool:
         return _json_key(left) == _json_key(right)
     for side in (left, right):
         if not isinstance(side, dict):
-            raise _internal(f"expected a map[string]interface {{}}, but received a "
+            raise _bad_patch(f"expected a map[string]interface {{}}, but received a "
                             f"{_go_type(side)}")
         if merge_key not in side:
             raise _no_merge_key(side, merge_key)
@@ -600,7 +608,7 @@ def _merge_key_equal(left: Any, right: Any, merge_key: str) -> bool:
 
 
 def _no_merge_key(item: Any, merge_key: str) -> ApiError:
-    return _internal(f"map: {_go_value(item)} does not contain declared merge key: {merge_key}")
+    return _bad_patch(f"map: {_go_value(item)} does not contain declared merge key: {merge_key}")
 
 
 def _element_kind(*lists: list[Any]) -> str:
@@ -614,10 +622,10 @@ def _element_kind(*lists: list[Any]) -> str:
                     raise _unprocessable("lists of lists are not supported")
                 seen = kind
             elif kind != seen:
-                raise _internal("list element types are not identical: "
+                raise _bad_patch("list element types are not identical: "
                                 + _go_value(list(lists)))
     if seen is None:
-        raise _internal("no elements in any of the given slices")
+        raise _bad_patch("no elements in any of the given slices")
     return seen
 
 
@@ -626,7 +634,7 @@ def _smp_slice(original: Any, patch: Any, cursor: _Cursor, strategy: str,
     """patch.go mergeSliceHandler + mergeSlice."""
     if not isinstance(original, list) or not isinstance(patch, list):
         bad = original if not isinstance(original, list) else patch
-        raise _internal(f"expected a []interface {{}}, but received a {_go_type(bad)}")
+        raise _bad_patch(f"expected a []interface {{}}, but received a {_go_type(bad)}")
     if strategy != "merge" and not delete_list:
         return patch
     if not original and not patch:
@@ -645,7 +653,7 @@ def _smp_slice(original: Any, patch: Any, cursor: _Cursor, strategy: str,
                 merged.append(v)
     else:
         if not merge_key:
-            raise _internal("cannot merge lists without merge key for struct")
+            raise _bad_patch("cannot merge lists without merge key for struct")
         original, patch = _special_elements(original, patch, merge_key)
         merged = _merge_by_key(original, patch, merge_key, cursor)
     ours, server_only = _partition(merged, patch, merge_key)
@@ -667,15 +675,15 @@ def _special_elements(original: list[Any], patch: list[Any],
             target = _json_key(item[merge_key])
             for i, entry in enumerate(original):
                 if not isinstance(entry, dict):
-                    raise _internal(f"value for key {i} is not a map")
+                    raise _bad_patch(f"value for key {i} is not a map")
             original = [e for e in original
                         if merge_key not in e or _json_key(e[merge_key]) != target]
         elif directive == "replace":
             replace = True
         elif directive == "merge":
-            raise _internal("merging lists cannot yet be specified in the patch")
+            raise _bad_patch("merging lists cannot yet be specified in the patch")
         else:
-            raise _internal(f"unknown patch type: {_go_value(directive)} in map: "
+            raise _bad_patch(f"unknown patch type: {_go_value(directive)} in map: "
                             f"{_go_value(item)}")
     if replace:
         return plain, []
@@ -692,7 +700,7 @@ def _merge_by_key(original: list[Any], patch: list[Any], merge_key: str,
         target = _json_key(item[merge_key])
         for i, entry in enumerate(merged):
             if not isinstance(entry, dict):
-                raise _internal(f"value for key {i} is not a map")
+                raise _bad_patch(f"value for key {i} is not a map")
             if merge_key in entry and _json_key(entry[merge_key]) == target:
                 merged[i] = _smp_map(entry, item, cursor)
                 break
@@ -719,7 +727,7 @@ def _partition(merged: list[Any], by: list[Any], merge_key: str) -> tuple[list[A
     server_only: list[Any] = []
     for item in merged:
         if not isinstance(item, dict):
-            raise _internal(f"expected a map[string]interface {{}}, but received a "
+            raise _bad_patch(f"expected a map[string]interface {{}}, but received a "
                             f"{_go_type(item)}")
         if merge_key not in item:
             raise _no_merge_key(item, merge_key)
@@ -743,7 +751,7 @@ def _sort_by(items: list[Any], order: list[Any], merge_key: str, is_map: bool) -
     if is_map:
         for item in [*items, *order]:
             if not isinstance(item, dict):
-                raise _internal(f"expected a map[string]interface {{}}, but received a "
+                raise _bad_patch(f"expected a map[string]interface {{}}, but received a "
                                 f"{_go_type(item)}")
             if merge_key not in item:
                 raise _no_merge_key(item, merge_key)
@@ -1768,7 +1776,7 @@ def apply(live: dict[str, Any] | None, applied: Any, type_name: str, manager: st
     try:
         config_set = _field_set(applied, t, True)
     except _ValidationErrors as exc:
-        raise _internal(f"failed to create typed patch object ({_gvknn(applied, version, kind)})"
+        raise _bad_patch(f"failed to create typed patch object ({_gvknn(applied, version, kind)})"
                         f": {exc}") from None
     current = _without_managed_fields(live) if live is not None else {}
     mid = _ManagerId(manager, "Apply", "", subresource)
