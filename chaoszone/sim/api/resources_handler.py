@@ -725,6 +725,7 @@ class Resources:
         if request.method == "PUT":
             new_scale, _ = bodies.decode_object(raw, request.headers.get("Content-Type"), rt,
                                                 "Scale", "autoscaling/v1")
+            _check_identity(new_scale, target)
         else:
             kind = PATCH_TYPES.get(bodies.media_type(request.headers.get("Content-Type")))
             if kind not in ("json", "merge", "strategic"):
