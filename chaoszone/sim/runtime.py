@@ -47,6 +47,10 @@ class Timer:
         self.cancelled = True
 
 
+def _call(fn: Callable[[], None]) -> None:
+    fn()
+
+
 class Runtime:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
@@ -60,6 +64,7 @@ class Runtime:
         self._wake_at: float | None = None
         self._event_keys: dict[tuple[str, ...], str] = {}
         self.clock.on_change.append(self._reschedule)
+        self._calls: WorkQueue[Callable[[], None]] = self.queue("deferred calls", _call)
 
     # -- wiring ----------------------------------------------------------------
 
@@ -75,6 +80,10 @@ class Runtime:
         work: WorkQueue[K] = WorkQueue(name, handler)
         self._queues.append(work)
         return work
+
+    def queue_call(self, fn: Callable[[], None]) -> None:
+        """Call ``fn`` on the next turn of the loop (never inside a store write)."""
+        self._calls.add(fn)
 
     # -- timers ------------------------------------------------------------------
 
