@@ -16,6 +16,7 @@ from chaoszone.sim import errors
 from chaoszone.sim.clock import Clock
 from chaoszone.sim.controllers.garbagecollector import GarbageCollector
 from chaoszone.sim.controllers.namespaces import NamespaceController
+from chaoszone.sim.controllers.replicaset import ReplicaSetController
 from chaoszone.sim.logs import Logs
 from chaoszone.sim.rbac import Tokens
 from chaoszone.sim.registry import Registry
@@ -65,6 +66,7 @@ class Cluster:
         self.runtime = Runtime(self.registry)
         self.garbage_collector = GarbageCollector(self.runtime)
         self.namespaces = NamespaceController(self.runtime)
+        self.replicasets = ReplicaSetController(self.runtime)
         self.bootstrap()
         if self._loop is not None:
             self.runtime.attach(self._loop)

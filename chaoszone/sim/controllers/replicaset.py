@@ -1,0 +1,299 @@
+"""The ReplicaSet controller: keeps ``spec.replicas`` active pods.
+
+- Active pods are those not finished and not being deleted (``FilterActivePods``): a
+  pod stuck Terminating on a dead node is replaced at once (fidelity ``ctl-001``).
+- Pods are claimed by selector: orphans that match are adopted, owned pods that no
+  longer match are released.
+- Missing pods are created from the template (``<rs>-<5 random>``, a controller
+  reference with ``blockOwnerDeletion``) in slow-start batches of 1, 2, 4...; surplus
+  pods are deleted in upstream's order (unassigned, pending, not ready, lower
+  ``pod-deletion-cost``, more pods of the same owner on the node, ready for less time,
+  more restarts, newer), at most 500 per sync.
+- Status: ``replicas``, ``fullyLabeledReplicas``, ``readyReplicas``,
+  ``availableReplicas`` (ready for ``minReadySeconds``), ``observedGeneration`` and the
+  ``ReplicaFailure`` condition.
+
+Upstream: pkg/controller/replicaset/replica_set.go and replica_set_utils.go at
+release-1.32.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chaoszone.sim import errors
+from chaoszone.sim.controller_utils import (
+    Expectations,
+    PodControl,
+    Retry,
+    claim,
+    controller_ref,
+    is_pod_active,
+    is_pod_available,
+    is_pod_ready,
+    new_controller_ref,
+    omit_zero,
+    pod_from_template,
+    ranked_pods_for_deletion,
+    update_status,
+)
+from chaoszone.sim.resources import ResourceType, by_path
+from chaoszone.sim.runtime import Runtime
+from chaoszone.sim.selectors import LabelSelector, label_selector_from_dict
+from chaoszone.sim.watch import ADDED, DELETED, Event
+from chaoszone.sim.workqueue import WorkQueue
+
+__all__ = ["ReplicaSetController"]
+
+COMPONENT = "replicaset-controller"
+BURST_REPLICAS = 500
+SLOW_START_INITIAL_BATCH = 1
+_RS = by_path("apps", "v1", "replicasets")
+_PODS = by_path("", "v1", "pods")
+assert _RS is not None and _PODS is not None
+RS: ResourceType = _RS
+PODS: ResourceType = _PODS
+
+Key = tuple[str, str]
+Obj = dict[str, Any]
+
+
+def _selector(rs: Obj) -> LabelSelector | None:
+    try:
+        return label_selector_from_dict((rs.get("spec") or {}).get("selector"))
+    except errors.ApiError:
+        return None
+
+
+class ReplicaSetController:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.registry = runtime.registry
+        self.store = runtime.store
+        self.clock = runtime.clock
+        self.expectations = Expectations(self.clock)
+        self.pods = PodControl(runtime, COMPONENT)
+        self.queue: WorkQueue[Key] = runtime.queue("replicaset controller", self.sync)
+        self.retry = Retry(runtime, self.queue.add)
+        runtime.listen(self._on_event)
+
+    def reset(self) -> None:
+        self.expectations.clear()
+
+    # -- events ----------------------------------------------------------------
+
+    def _on_event(self, event: Event) -> None:
+        rt = event.resource
+        if rt is RS:
+            key = (event.new.namespace, event.new.name)
+            if event.type == DELETED:
+                self.expectations.delete(key)
+            self.queue.add(key)
+        elif rt is PODS:
+            self._on_pod(event)
+
+    def _rs_key(self, pod: Obj) -> Key | None:
+        ref = controller_ref(pod)
+        if ref is None or ref.get("kind") != "ReplicaSet" or ref.get("apiVersion") != "apps/v1":
+            return None
+        ns = pod["metadata"]["namespace"]
+        stored = self.store.get(RS, ns, ref["name"])
+        if stored is None or stored.meta["uid"] != ref.get("uid"):
+            return None
+        return (ns, ref["name"])
+
+    def _on_pod(self, event: Event) -> None:
+        pod = event.new.obj
+        name = pod["metadata"]["name"]
+        key = self._rs_key(pod)
+        if event.type == DELETED:
+            if key is not None:
+                self.expectations.deletion_observed(key, name)
+                self.queue.add(key)
+            return
+        old = event.old.obj if event.old is not None else None
+        if event.type == ADDED:
+            if key is not None:
+                self.expectations.creation_observed(key)
+                if pod["metadata"].get("deletionTimestamp"):
+                    self.expectations.deletion_observed(key, name)
+                self.queue.add(key)
+            elif controller_ref(pod) is None:
+                self._enqueue_matching(pod)
+            return
+        assert old is not None
+        old_key = self._rs_key(old)
+        if old_key is not None and old_key != key:
+            self.queue.add(old_key)
+        if pod["metadata"].get("deletionTimestamp") and key is not None:
+            self.expectations.deletion_observed(key, name)
+        if key is not None:
+            self.queue.add(key)
+            rs = self.store.get(RS, *key)
+            min_ready = int(((rs.obj.get("spec") or {}).get("minReadySeconds") or 0)
+                            if rs else 0)
+            if min_ready and is_pod_ready(pod) and not is_pod_ready(old):
+                self.runtime.after(min_ready + 1, lambda: self.queue.add(key))
+            return
+        labels_changed = (pod["metadata"].get("labels") or {}) != (
+            old["metadata"].get("labels") or {})
+        if controller_ref(pod) is None and (labels_changed or controller_ref(old) is not None):
+            self._enqueue_matching(pod)
+
+    def _enqueue_matching(self, pod: Obj) -> None:
+        """An orphan: every ReplicaSet that selects it may adopt it."""
+        ns = pod["metadata"]["namespace"]
+        labels = pod["metadata"].get("labels") or {}
+        for stored in self.store.items(RS, ns):
+            selector = _selector(stored.obj)
+            if selector is not None and not selector.empty and selector.matches(labels):
+                self.queue.add((ns, stored.name))
+
+    # -- sync ------------------------------------------------------------------
+
+    def sync(self, key: Key) -> None:
+        ns, name = key
+        stored = self.store.get(RS, ns, name)
+        if stored is None:
+            self.expectations.delete(key)
+            return
+        rs = stored.obj
+        satisfied = self.expectations.satisfied(key)
+        selector = _selector(rs)
+        if selector is None:
+            return
+        uid = rs["metadata"]["uid"]
+
+        def alive() -> bool:
+            fresh = self.store.get(RS, ns, name)
+            return (fresh is not None and fresh.meta["uid"] == uid
+                    and not fresh.meta.get("deletionTimestamp"))
+
+        active = [p.obj for p in self.store.items(PODS, ns) if is_pod_active(p.obj)]
+        pods = claim(self.registry, PODS, rs, selector, active, owner_alive=alive)
+        error: errors.ApiError | None = None
+        if satisfied and not rs["metadata"].get("deletionTimestamp"):
+            error = self._manage(key, rs, pods)
+        if error is None:
+            self.retry.forget(key)
+        else:
+            self.retry.again(key)
+        status = self._status(rs, pods, error)
+        current = self.store.get(RS, ns, name)
+        if current is None:
+            return
+        updated = current.obj
+        if _status_changed(current.obj, status):
+            updated = update_status(self.registry, RS, ns, name, status) or current.obj
+        spec = updated.get("spec") or {}
+        min_ready = int(spec.get("minReadySeconds") or 0)
+        st = updated.get("status") or {}
+        if (error is None and min_ready > 0
+                and st.get("readyReplicas", 0) == spec.get("replicas", 1)
+                and st.get("availableReplicas", 0) != spec.get("replicas", 1)):
+            self.runtime.after(min_ready, lambda: self.queue.add(key))
+
+    def _manage(self, key: Key, rs: Obj, pods: list[Obj]) -> errors.ApiError | None:
+        spec = rs.get("spec") or {}
+        diff = len(pods) - int(spec.get("replicas", 1))
+        if diff < 0:
+            return self._create(key, rs, min(-diff, BURST_REPLICAS))
+        if diff > 0:
+            return self._delete(key, rs, pods, min(diff, BURST_REPLICAS))
+        return None
+
+    def _create(self, key: Key, rs: Obj, count: int) -> errors.ApiError | None:
+        self.expectations.expect(key, adds=count)
+        template = (rs.get("spec") or {}).get("template") or {}
+        ref = new_controller_ref(rs, RS)
+        error: errors.ApiError | None = None
+        done, batch = 0, min(count, SLOW_START_INITIAL_BATCH)
+        while batch > 0:
+            failed = False
+            for _ in range(batch):
+                try:
+                    self.pods.create(rs, RS, pod_from_template(template, rs, ref))
+                except errors.ApiError as exc:
+                    self.expectations.creation_observed(key)
+                    if not any(c.reason == "NamespaceTerminating" for c in exc.causes):
+                        error, failed = exc, True
+            done += batch
+            if failed:
+                self.expectations.lower(key, count - done)
+                break
+            batch = min(2 * batch, count - done)
+        return error
+
+    def _delete(self, key: Key, rs: Obj, pods: list[Obj], count: int) -> errors.ApiError | None:
+        related = self._related_pods(rs)
+        victims = ranked_pods_for_deletion(pods, related, count, self.clock.now())
+        names = [p["metadata"]["name"] for p in victims]
+        self.expectations.expect(key, deletes=names)
+        error: errors.ApiError | None = None
+        for name in names:
+            try:
+                self.pods.delete(rs, RS, name)
+            except errors.ApiError as exc:
+                self.expectations.deletion_observed(key, name)
+                if exc.code != 404:
+                    error = exc
+        return error
+
+    def _related_pods(self, rs: Obj) -> list[Obj]:
+        """``getIndirectlyRelatedPods``: the pods of every ReplicaSet with the same
+        controlling owner (the Deployment's ReplicaSets), or of this one alone."""
+        ns = rs["metadata"]["namespace"]
+        owner = controller_ref(rs)
+        uids = {rs["metadata"]["uid"]}
+        if owner is not None:
+            for stored in self.store.items(RS, ns):
+                ref = controller_ref(stored.obj)
+                if ref is not None and ref.get("uid") == owner.get("uid"):
+                    uids.add(stored.meta["uid"])
+        related = []
+        for stored in self.store.items(PODS, ns):
+            ref = controller_ref(stored.obj)
+            if ref is not None and ref.get("uid") in uids:
+                related.append(stored.obj)
+        return related
+
+    def _status(self, rs: Obj, pods: list[Obj], error: errors.ApiError | None) -> Obj:
+        """``calculateStatus``."""
+        spec = rs.get("spec") or {}
+        status = dict(rs.get("status") or {})
+        template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+        min_ready = int(spec.get("minReadySeconds") or 0)
+        now = self.clock.now()
+        labeled = ready = available = 0
+        for pod in pods:
+            labels = pod["metadata"].get("labels") or {}
+            if all(labels.get(k) == v for k, v in template_labels.items()):
+                labeled += 1
+            if is_pod_ready(pod):
+                ready += 1
+                if is_pod_available(pod, min_ready, now):
+                    available += 1
+        conditions = [dict(c) for c in status.get("conditions") or []]
+        failure = next((c for c in conditions if c.get("type") == "ReplicaFailure"), None)
+        if error is not None and failure is None:
+            diff = len(pods) - int(spec.get("replicas", 1))
+            reason = "FailedCreate" if diff < 0 else "FailedDelete" if diff > 0 else ""
+            conditions.append({"type": "ReplicaFailure", "status": "True",
+                               "lastTransitionTime": self.clock.timestamp(),
+                               "reason": reason, "message": str(error)})
+        elif error is None and failure is not None:
+            conditions.remove(failure)
+        status.update(replicas=len(pods), fullyLabeledReplicas=labeled, readyReplicas=ready,
+                      availableReplicas=available,
+                      observedGeneration=rs["metadata"].get("generation", 0))
+        if conditions:
+            status["conditions"] = conditions
+        else:
+            status.pop("conditions", None)
+        omit_zero(status, "fullyLabeledReplicas", "readyReplicas", "availableReplicas",
+                  "observedGeneration")
+        return status
+
+
+def _status_changed(rs: Obj, status: Obj) -> bool:
+    return bool((rs.get("status") or {}) != status)
