@@ -450,12 +450,14 @@ class Resources:
 
     def _check_fields(self, obj: dict[str, Any], rt: ResourceType, validation: str,
                       duplicates: list[str]) -> list[str]:
-        if validation == "Ignore":
-            return []
-        problems = bodies.field_problems(obj, rt, duplicates)
+        """Strict decoding problems of a create or update body: under Strict a 400, under
+        Warn the warnings; either way unknown fields are dropped, as decoding into the typed
+        object drops them."""
+        problems = [] if validation == "Ignore" else bodies.field_problems(obj, rt, duplicates)
         if problems and validation == "Strict":
             raise errors.BadRequest(f'{rt.kind} in version "{rt.version}" cannot be handled as a '
                                     f"{rt.kind}: strict decoding error: " + ", ".join(problems))
+        schema.prune_unknown_fields(obj, _type_name(rt))
         return problems
 
     def _managed(self, request: web.Request, rt: ResourceType, live: Stored | None,
