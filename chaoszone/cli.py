@@ -1,6 +1,7 @@
 """``chaoszone``: the command line.
 
-    chaoszone sim serve [--port N] [--kubeconfig PATH] [--time-scale N]
+    chaoszone sim serve [--config FILE [--name NAME]] [--port N] [--kubeconfig PATH]
+                        [--time-scale N]
 """
 
 from __future__ import annotations
@@ -15,9 +16,15 @@ __all__ = ["main"]
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from chaoszone.errors import InvalidExperiment
     from chaoszone.sim.server import Simulator
 
-    sim = Simulator(port=args.port, kubeconfig=args.kubeconfig, time_scale=args.time_scale)
+    try:
+        sim = Simulator(port=args.port, kubeconfig=args.kubeconfig, time_scale=args.time_scale,
+                        config=args.config, name=args.name)
+    except InvalidExperiment as exc:
+        print(f"chaoszone: {exc}", file=sys.stderr)
+        return 2
     try:
         sim.start()
     except OSError as exc:
@@ -28,6 +35,10 @@ def _serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     print(f"chaoszone simulator serving Kubernetes 1.32 on {sim.url}", flush=True)
+    if sim.topology is not None:
+        zones = ", ".join(f"{z.name} ({len(z)})" for z in sim.topology.zones()) or "none"
+        print(f"cluster {sim.topology.name}: {len(sim.topology.nodes)} nodes; zones: {zones}",
+              flush=True)
     print(f"kubeconfig: {sim.kubeconfig}", flush=True)
     print(f"try: kubectl --kubeconfig {sim.kubeconfig} --cache-dir {sim.cache_dir} get ns",
           flush=True)
@@ -45,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("sim", help="the embedded cluster simulator")
     sim_sub = sim.add_subparsers(dest="sim_command", required=True)
     serve = sim_sub.add_parser("serve", help="serve a simulated cluster until interrupted")
+    serve.add_argument("--config", default=None, metavar="FILE",
+                       help="a kind config (kind.x-k8s.io/v1alpha4): serve the cluster kind "
+                            "would create from it (default: an empty cluster)")
+    serve.add_argument("--name", default=None,
+                       help="the cluster's name, as kind create cluster --name (default: the "
+                            "config's name, else kind)")
     serve.add_argument("--port", type=int, default=0,
                        help="port on 127.0.0.1 (default: any free port)")
     serve.add_argument("--kubeconfig", default=None,
@@ -60,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "port", 0) and not 0 <= args.port <= 65535:
         parser.error(f"--port must be between 0 and 65535, got {args.port}")
+    if getattr(args, "name", None) is not None and getattr(args, "config", None) is None:
+        parser.error("--name names the cluster of a kind config; pass --config FILE too")
     if getattr(args, "time_scale", 1.0) <= 0:
         parser.error(f"--time-scale must be greater than 0, got {args.time_scale}")
     code: int = args.run(args)

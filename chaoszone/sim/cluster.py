@@ -8,21 +8,26 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+from chaoszone.kindconfig import KindConfig, Timers
+from chaoszone.kindconfig import load as load_kind_config
 from chaoszone.sim import errors
+from chaoszone.sim.bootstrap import build as build_kind_cluster
 from chaoszone.sim.clock import Clock
 from chaoszone.sim.controllers.garbagecollector import GarbageCollector
 from chaoszone.sim.controllers.namespaces import NamespaceController
-from chaoszone.sim.controllers.replicaset import ReplicaSetController
 from chaoszone.sim.logs import Logs
 from chaoszone.sim.rbac import Tokens
 from chaoszone.sim.registry import Registry
 from chaoszone.sim.resources import by_path
 from chaoszone.sim.runtime import Runtime
 from chaoszone.sim.store import Store
+from chaoszone.topology import Topology
 
 __all__ = ["SYSTEM_NAMESPACES", "Cluster"]
 
@@ -38,14 +43,29 @@ class Cluster:
 
     def __init__(self, *, time_scale: float = 1.0, manual_clock: bool = False,
                  history: int = 10_000,
-                 not_ready_toleration_seconds: int = 300,
-                 unreachable_toleration_seconds: int = 300,
-                 admin_token: str | None = None) -> None:
+                 not_ready_toleration_seconds: int | None = None,
+                 unreachable_toleration_seconds: int | None = None,
+                 admin_token: str | None = None,
+                 topology: Topology | None = None, timers: Timers | None = None,
+                 kind_config: KindConfig | None = None) -> None:
         self.clock = Clock(time_scale, manual=manual_clock)
         #: bearer tokens: the admin's, and those issued to ServiceAccounts
         self.tokens = Tokens(admin_token or secrets.token_urlsafe(32))
         self._history = history
-        self._tolerations = (not_ready_toleration_seconds, unreachable_toleration_seconds)
+        #: the kind config the cluster is built from (none: an empty cluster for API tests),
+        #: its nodes and zones, and the failure timers controllers and kubelets read
+        self.kind_config = kind_config
+        self.topology = topology or (
+            Topology.from_kind_config(kind_config) if kind_config is not None else None)
+        self.timers = timers or (kind_config.timers if kind_config is not None else Timers())
+        if not_ready_toleration_seconds is not None:
+            self.timers = replace(self.timers, default_not_ready_toleration_seconds=(
+                not_ready_toleration_seconds))
+        if unreachable_toleration_seconds is not None:
+            self.timers = replace(self.timers, default_unreachable_toleration_seconds=(
+                unreachable_toleration_seconds))
+        self._tolerations = (self.timers.default_not_ready_toleration_seconds,
+                             self.timers.default_unreachable_toleration_seconds)
         self._loop: asyncio.AbstractEventLoop | None = None
         #: per node: "on", "off" or "paused" (the control API's power switch)
         self.power: dict[str, str] = {}
@@ -66,10 +86,18 @@ class Cluster:
         self.runtime = Runtime(self.registry)
         self.garbage_collector = GarbageCollector(self.runtime)
         self.namespaces = NamespaceController(self.runtime)
-        self.replicasets = ReplicaSetController(self.runtime)
         self.bootstrap()
         if self._loop is not None:
             self.runtime.attach(self._loop)
+
+    @classmethod
+    def from_kind_config(cls, path: str | os.PathLike[str], *, name: str | None = None,
+                         **options: Any) -> Cluster:
+        """The cluster kind would create from the config at ``path`` (``name``: as
+        ``kind create cluster --name``)."""
+        config = load_kind_config(path)
+        return cls(kind_config=config, topology=Topology.from_kind_config(config, name=name),
+                   **options)
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         """Run timers and work queues on ``loop`` (the server's) from now on."""
@@ -80,7 +108,8 @@ class Cluster:
 
     def bootstrap(self) -> None:
         """What every cluster has from its start: the system namespaces and their
-        ServiceAccounts, and the ``kubernetes`` Service."""
+        ServiceAccounts, and the ``kubernetes`` Service; then, with a topology, the nodes
+        and system pods of its kind cluster (chaoszone.sim.bootstrap)."""
         assert _NAMESPACES is not None and _SERVICES is not None
         for name in SYSTEM_NAMESPACES:
             if self.store.get(_NAMESPACES, "", name) is None:
@@ -95,6 +124,14 @@ class Cluster:
                          "ports": [{"name": "https", "port": 443, "protocol": "TCP",
                                     "targetPort": 6443}]},
             })
+        if self.topology is not None:
+            config = self.kind_config
+            build_kind_cluster(
+                self, self.topology, self.timers,
+                controller_manager_args=config.controller_manager_args if config else None,
+                api_server_args=config.api_server_args if config else None,
+                scheduler_args=config.scheduler_args if config else None,
+                kubelet_configuration=config.kubelet_configuration if config else None)
 
     def _bootstrap_rbac(self) -> None:
         """The bootstrap policy's cluster-admin role and its binding to system:masters

@@ -23,9 +23,11 @@ from typing import Any, TypeVar
 import yaml
 from aiohttp import web
 
+from chaoszone.kindconfig import load as load_kind_config
 from chaoszone.sim.api.app import make_app
 from chaoszone.sim.cluster import Cluster
 from chaoszone.sim.tls import Credentials, make_credentials
+from chaoszone.topology import Topology
 
 __all__ = ["Simulator"]
 
@@ -38,8 +40,14 @@ class Simulator:
 
     def __init__(self, *, port: int = 0, time_scale: float = 1.0, history: int = 10_000,
                  token: str | None = None, kubeconfig: str | os.PathLike[str] | None = None,
-                 not_ready_toleration_seconds: int = 300,
-                 unreachable_toleration_seconds: int = 300) -> None:
+                 not_ready_toleration_seconds: int | None = None,
+                 unreachable_toleration_seconds: int | None = None,
+                 config: str | os.PathLike[str] | None = None,
+                 name: str | None = None) -> None:
+        """``config``: a kind config file; the cluster is then the one kind would create
+        from it (cluster ``name``, as ``kind create cluster --name``), and a bad file raises
+        :class:`~chaoszone.errors.InvalidExperiment` here, before anything starts. Without
+        it the cluster is empty. The toleration seconds override the config's."""
         if not 0 <= port <= 65535:
             raise ValueError(f"port must be 0 (any free port) or 1-65535, got {port}")
         self._port = port
@@ -48,6 +56,14 @@ class Simulator:
             "not_ready_toleration_seconds": not_ready_toleration_seconds,
             "unreachable_toleration_seconds": unreachable_toleration_seconds,
         }
+        #: the cluster's nodes and zones (None without a config)
+        self.topology: Topology | None = None
+        if config is not None:
+            kind_config = load_kind_config(config)
+            self.topology = Topology.from_kind_config(kind_config, name=name)
+            self._options.update(kind_config=kind_config, topology=self.topology)
+        elif name is not None:
+            raise ValueError("name= names the cluster of a kind config; pass config= too")
         self.token = token or secrets.token_urlsafe(32)
         self._kubeconfig_path = Path(kubeconfig) if kubeconfig else None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
