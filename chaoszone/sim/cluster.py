@@ -19,8 +19,10 @@ from chaoszone.kindconfig import load as load_kind_config
 from chaoszone.sim import errors
 from chaoszone.sim.bootstrap import build as build_kind_cluster
 from chaoszone.sim.clock import Clock
+from chaoszone.sim.controllers.deployment import DeploymentController
 from chaoszone.sim.controllers.garbagecollector import GarbageCollector
 from chaoszone.sim.controllers.namespaces import NamespaceController
+from chaoszone.sim.controllers.replicaset import ReplicaSetController
 from chaoszone.sim.logs import Logs
 from chaoszone.sim.rbac import Tokens
 from chaoszone.sim.registry import Registry
@@ -86,6 +88,8 @@ class Cluster:
         self.runtime = Runtime(self.registry)
         self.garbage_collector = GarbageCollector(self.runtime)
         self.namespaces = NamespaceController(self.runtime)
+        self.replicasets = ReplicaSetController(self.runtime)
+        self.deployments = DeploymentController(self.runtime)
         self.bootstrap()
         if self._loop is not None:
             self.runtime.attach(self._loop)

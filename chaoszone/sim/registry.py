@@ -290,6 +290,14 @@ class Registry:
             new = old.copy()
             new["status"] = obj.get("status") or {}
             new["metadata"]["resourceVersion"] = old.meta["resourceVersion"]
+            if rt.group == "apps" and rt.kind == "Deployment":
+                # deploymentStatusStrategy keeps only spec and labels of the stored object:
+                # the controller records deployment.kubernetes.io/revision with its status
+                annotations = (obj.get("metadata") or {}).get("annotations")
+                if annotations:
+                    new["metadata"]["annotations"] = annotations
+                else:
+                    new["metadata"].pop("annotations", None)
             if "managedFields" in (obj.get("metadata") or {}):
                 new["metadata"]["managedFields"] = obj["metadata"]["managedFields"]
             return new

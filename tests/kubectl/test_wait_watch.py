@@ -7,7 +7,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from kubectl_support import Objects, is_watch_request, pod_template, running_status, streaming
+from kubectl_support import (
+    UNSCHEDULED,
+    Objects,
+    is_watch_request,
+    pod_template,
+    rt,
+    running_status,
+    streaming,
+)
+
+from chaoszone.sim.cluster import Cluster
+from chaoszone.sim.registry import DeleteOptions
 
 pytestmark = pytest.mark.kubectl
 
@@ -77,60 +88,83 @@ def test_wait_fails_with_a_timeout_when_the_condition_never_holds(kubectl, objec
     assert "timed out waiting for the condition on pods/stuck" in proc.stderr
 
 
-def deployment_status(replicas: int, updated: int, available: int, generation: int,
-                      now: str) -> dict[str, Any]:
-    """What the deployment controller writes part-way through a rollout, or at its end."""
-    done = updated == available == replicas
-    return {
-        "observedGeneration": generation, "replicas": replicas, "updatedReplicas": updated,
-        "readyReplicas": available, "availableReplicas": available,
-        **({} if done else {"unavailableReplicas": replicas - available}),
-        "conditions": [
-            {"type": "Available", "status": "True" if done else "False",
-             "reason": "MinimumReplicasAvailable" if done else "MinimumReplicasUnavailable",
-             "message": "Deployment has minimum availability.",
-             "lastUpdateTime": now, "lastTransitionTime": now},
-            {"type": "Progressing", "status": "True",
-             "reason": "NewReplicaSetAvailable" if done else "ReplicaSetUpdated",
-             "message": 'ReplicaSet "web-6d4cf56db6" has successfully progressed.',
-             "lastUpdateTime": now, "lastTransitionTime": now}]}
+def start_pods(objects: Objects, count: int | None = None) -> int:
+    """Play the kubelet: make up to ``count`` Pending pods of the namespace Running and
+    Ready, and remove the pods being deleted. Returns how many it started."""
+    def act(cluster: Cluster) -> int:
+        pods = rt("pods")
+        started = 0
+        for stored in list(cluster.store.items(pods, objects.namespace)):
+            pod = stored.obj
+            if pod["metadata"].get("deletionTimestamp"):
+                cluster.registry.delete(pods, objects.namespace, stored.name,
+                                        DeleteOptions(grace_period_seconds=0))
+                continue
+            if pod["status"].get("phase") != "Pending" or (count is not None
+                                                           and started >= count):
+                continue
+            current = stored.copy()
+            current["status"] = running_status(
+                [c["name"] for c in pod["spec"]["containers"]], cluster.clock.timestamp())
+            cluster.registry.update(pods, objects.namespace, stored.name, current,
+                                    subresource="status")
+            started += 1
+        return started
+
+    result: int = objects.call(act)
+    return result
+
+
+def unscheduled_template(labels: dict[str, str]) -> dict[str, Any]:
+    """A pod template no scheduler serves: the test plays the kubelet for its pods."""
+    template = pod_template(labels)
+    template["spec"]["schedulerName"] = UNSCHEDULED
+    return template
 
 
 def test_rollout_status_follows_a_deployment_until_every_replica_is_available(
         kubectl, objects: Objects, namespace):
+    """The deployment and replicaset controllers write the status; the test only starts
+    the pods they create, one at a time, once kubectl's watch is open."""
     labels = {"app": "web"}
-    created = objects.create("deployments", {"metadata": {"name": "web"}, "spec": {
-        "replicas": 3, "selector": {"matchLabels": labels}, "template": pod_template(labels)}})
-    generation = created["metadata"]["generation"]
-    now = created["metadata"]["creationTimestamp"]
-    objects.set_status("deployments", "web", deployment_status(3, 1, 0, generation, now))
+    objects.create("deployments", {"metadata": {"name": "web"}, "spec": {
+        "replicas": 3, "selector": {"matchLabels": labels},
+        "template": unscheduled_template(labels)}})
     with streaming(kubectl, "rollout", "status", "deployment/web", "-n", namespace,
                    "--timeout=20s", "-v=6") as rollout:
-        rollout.wait_for_text(
-            'Waiting for deployment "web" rollout to finish: 1 out of 3 new replicas have '
-            "been updated...")
+        rollout.wait_for_text('Waiting for deployment "web" rollout to finish: 0 of 3 updated '
+                              "replicas are available...")
         rollout.wait_for(is_watch_request, stderr=True)
-        objects.set_status("deployments", "web", deployment_status(3, 3, 1, generation, now))
+        assert start_pods(objects, 1) == 1
         rollout.wait_for_text('Waiting for deployment "web" rollout to finish: 1 of 3 updated '
                               "replicas are available...")
-        objects.set_status("deployments", "web", deployment_status(3, 3, 3, generation, now))
+        assert start_pods(objects) == 2
         rollout.wait_for_text('deployment "web" successfully rolled out')
         assert rollout.finish() == 0
 
 
-def test_rollout_status_waits_for_a_new_generation_to_be_observed_when_spec_changed(
+def test_rollout_status_follows_an_image_change_until_the_old_pods_are_gone(
         kubectl, objects: Objects, namespace):
     labels = {"app": "web"}
-    created = objects.create("deployments", {"metadata": {"name": "web"}, "spec": {
-        "replicas": 1, "selector": {"matchLabels": labels}, "template": pod_template(labels)}})
-    now = created["metadata"]["creationTimestamp"]
-    objects.set_status("deployments", "web", deployment_status(1, 1, 1, 1, now))
+    objects.create("deployments", {"metadata": {"name": "web"}, "spec": {
+        "replicas": 1, "selector": {"matchLabels": labels},
+        "template": unscheduled_template(labels)}})
+    assert start_pods(objects) == 1
+    kubectl.run("rollout", "status", "deployment/web", "-n", namespace, "--timeout=10s")
     kubectl.run("set", "image", "deployment/web", "app=nginx:1.28", "-n", namespace)
     proc = kubectl.run("rollout", "status", "deployment/web", "-n", namespace, "--watch=false")
-    assert proc.stdout.strip() == "Waiting for deployment spec update to be observed..."
-    objects.set_status("deployments", "web", deployment_status(1, 1, 1, 2, now))
-    proc = kubectl.run("rollout", "status", "deployment/web", "-n", namespace, "--watch=false")
-    assert proc.stdout.strip() == 'deployment "web" successfully rolled out'
+    # maxSurge 25% of 1 rounds up to 1: the new pod comes first, the old one goes after
+    assert proc.stdout.strip() == ('Waiting for deployment "web" rollout to finish: 1 old '
+                                   "replicas are pending termination...")
+    with streaming(kubectl, "rollout", "status", "deployment/web", "-n", namespace,
+                   "--timeout=20s", "-v=6") as rollout:
+        rollout.wait_for(is_watch_request, stderr=True)
+        assert start_pods(objects) == 1
+        start_pods(objects)
+        rollout.wait_for_text('deployment "web" successfully rolled out')
+        assert rollout.finish() == 0
+    history = kubectl.run("rollout", "history", "deployment/web", "-n", namespace).stdout
+    assert [line.split()[0] for line in history.splitlines()[2:] if line.strip()] == ["1", "2"]
 
 
 def test_rollout_status_follows_a_statefulset_until_its_pods_are_ready(
