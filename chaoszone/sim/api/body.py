@@ -244,8 +244,7 @@ def decode_object(raw: bytes, content_type: str | None, rt: ResourceType,
     if doc is None:
         doc = {}  # JSON null and an empty YAML document decode into an empty object
     if not isinstance(doc, dict):
-        raise unrecognized(f"couldn't get version/kind; json parse error: json: cannot "
-                           f"unmarshal {json_kind(doc)} into Go value of type {_FIND_KIND}")
+        raise unrecognized(kind_error(doc))
     for key in ("apiVersion", "kind"):
         if doc.get(key) is not None and not isinstance(doc[key], str):
             raise unrecognized(f"couldn't get version/kind; json parse error: json: cannot "
@@ -263,6 +262,14 @@ def decode_object(raw: bytes, content_type: str | None, rt: ResourceType,
     if doc.get("metadata") is None:
         doc["metadata"] = {}
     return doc, problems
+
+
+def kind_error(doc: Any) -> str:
+    """Why a document that is not a JSON object has no kind (json/meta.go Interpret)."""
+    if doc is None:
+        return "Object 'Kind' is missing in 'null'"
+    return (f"couldn't get version/kind; json parse error: json: cannot unmarshal "
+            f"{json_kind(doc)} into Go value of type {_FIND_KIND}")
 
 
 def json_kind(value: Any) -> str:

@@ -529,19 +529,15 @@ class Resources:
         assert current is not None
         doc = bodies.load_json(raw)
         bodies.pop_duplicates(doc)
-        result: Any
-        if kind == "json":
-            result = patch.json_patch(current, doc)
-        elif kind == "merge":
-            result = patch.merge_patch(current, doc)
-        else:
-            result = None
-        if result is not None:
-            if not isinstance(result, dict):
-                raise errors.BadRequest("the patched object is not a JSON object")
+        if kind in ("json", "merge"):
+            result = (patch.json_patch(current, doc) if kind == "json"
+                      else patch.merge_patch(current, doc))
+            if not isinstance(result, dict):  # patch.go: DecodeInto the type fails
+                raise _invalid_patch(raw, bodies.kind_error(result))
             return result
-        if not isinstance(doc, dict):
-            raise errors.BadRequest("the strategic merge patch must be a JSON object")
+        if not isinstance(doc, dict):  # patch.go: the patch must unmarshal into a map
+            raise errors.BadRequest(f"json: cannot unmarshal {bodies.json_kind(doc)} into Go "
+                                    "value of type map[string]interface {}")
         return patch.strategic_merge_patch(current, doc, type_name)
 
     async def patch(self, request: web.Request, target: Target) -> web.StreamResponse:
