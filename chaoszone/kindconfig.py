@@ -346,6 +346,14 @@ _TRUE = {"true", "True", "TRUE", "y", "Y", "yes", "Yes", "YES", "on", "On", "ON"
 _FALSE = {"false", "False", "FALSE", "n", "N", "no", "No", "NO", "off", "Off", "OFF"}
 
 
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).replace("\n", " ")
+    if mark is not None:
+        return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+    return str(problem)
+
+
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
@@ -364,7 +372,7 @@ class _Decoder:
             documents = [d for d in yaml.compose_all(text, Loader=yaml.SafeLoader)
                          if d is not None]
         except yaml.YAMLError as exc:
-            detail = str(exc).replace("\n", " ")
+            detail = _yaml_problem(exc)
             raise InvalidExperiment(
                 f"{self.source}: is not valid YAML ({detail}); kind could not decode it "
                 "either") from None
@@ -431,7 +439,7 @@ class _Decoder:
             key = self.key(key_node, path, out)
             if key not in typ.fields:
                 close = difflib.get_close_matches(key, list(typ.fields), n=1, cutoff=0.6)
-                hint = f"did you mean `{close[0]}`? " if close else ""
+                hint = f"Did you mean `{close[0]}`? " if close else ""
                 raise self.fail(
                     _join(path, key), key_node,
                     f"unknown field {key!r}: kind decodes its config strictly and refuses it "
@@ -689,8 +697,7 @@ def _merge_patches(raw: list[str], path: str, fail: _Fail
         try:
             documents = [d for d in yaml.safe_load_all(text or "") if d is not None]
         except yaml.YAMLError as exc:
-            raise fail(where, f"the patch is not valid YAML ({exc})".replace("\n", " ")
-                       ) from None
+            raise fail(where, f"the patch is not valid YAML ({_yaml_problem(exc)})") from None
         for document in documents:
             if not isinstance(document, dict):
                 raise fail(where, "a patch must be a YAML mapping with a `kind`")
@@ -725,8 +732,7 @@ def _json_patches(raw: list[Any], path: str, fail: _Fail
         try:
             ops = yaml.safe_load(entry.get("patch") or "")
         except yaml.YAMLError as exc:
-            raise fail(f"{where}.patch", f"not valid YAML ({exc})".replace("\n", " ")
-                       ) from None
+            raise fail(f"{where}.patch", f"not valid YAML ({_yaml_problem(exc)})") from None
         if not isinstance(ops, list) or not all(isinstance(o, dict) for o in ops):
             raise fail(f"{where}.patch", "a JSON 6902 patch is a list of operations "
                        "(`- op: add`, `path: /...`, `value: ...`)")
