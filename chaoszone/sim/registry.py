@@ -62,21 +62,30 @@ class DeleteOptions:
         pre = body.get("preconditions") or {}
         policy = body.get("propagationPolicy")
         orphan = body.get("orphanDependents")
-        if policy is None and orphan is not None:
-            policy = "Orphan" if orphan else "Background"
+        dry = body.get("dryRun") or []
+        # apimachinery's ValidateDeleteOptions, in its order
+        causes = []
+        if policy is not None and orphan is not None:
+            causes.append(errors.Cause(
+                "FieldValueInvalid", f'Invalid value: "{policy}": orphanDependents and '
+                "deletionPropagation cannot be both set", "propagationPolicy"))
         if policy is not None and policy not in ("Orphan", "Background", "Foreground"):
-            raise errors.Invalid("DeleteOptions", "", [errors.Cause(
+            causes.append(errors.Cause(
                 "FieldValueNotSupported",
                 f'Unsupported value: "{policy}": supported values: "Foreground", '
-                f'"Background", "Orphan"', "propagationPolicy")], "meta.k8s.io")
-        if policy is not None and orphan is not None and body.get("propagationPolicy"):
-            raise errors.Invalid("DeleteOptions", "", [errors.Cause(
-                "FieldValueInvalid", "orphanDependents and deletionPropagation cannot be both set",
-                "propagationPolicy")], "meta.k8s.io")
+                f'"Background", "Orphan", "nil"', "propagationPolicy"))
+        if any(value != "All" for value in dry):
+            listed = ", ".join(f'"{value}"' for value in dry)
+            causes.append(errors.Cause(
+                "FieldValueNotSupported",
+                f'Unsupported value: []string{{{listed}}}: supported values: "All"', "dryRun"))
+        if causes:
+            raise errors.Invalid("DeleteOptions", "", causes, "meta.k8s.io")
+        if policy is None and orphan is not None:
+            policy = "Orphan" if orphan else "Background"
         grace = body.get("gracePeriodSeconds")
         if grace is not None and not isinstance(grace, int):
             raise errors.BadRequest(f"gracePeriodSeconds must be an integer, got {grace!r}")
-        dry = body.get("dryRun") or []
         return cls(grace, policy, pre.get("uid"), pre.get("resourceVersion"), "All" in dry)
 
 
