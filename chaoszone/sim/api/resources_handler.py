@@ -146,10 +146,7 @@ class Resources:
                 "the server does not allow this method on the requested resource")
         if target.rt.namespaced and target.namespace is None:
             raise _not_found()
-        if method == "GET":
-            if parse_bool("watch", query_one(request.query, "watch")):
-                raise errors.BadRequest("watch is only supported on collections; use "
-                                        "fieldSelector=metadata.name=NAME")
+        if method == "GET":  # a named GET ignores ?watch, as upstream's get handler does
             return self.get(request, target)
         if method == "PUT":
             return await self.update(request, target)
@@ -215,7 +212,8 @@ class Resources:
         cont = query_one(query, "continue") or ""
         rv = query_one(query, "resourceVersion") or ""
         match = query_one(query, "resourceVersionMatch") or ""
-        _validate_list_options(rv, match, cont)
+        parse_int("timeoutSeconds", query_one(query, "timeoutSeconds"))
+        _validate_list_options(rv, match, cont, query_one(query, "sendInitialEvents"))
         namespace = target.namespace
         name_pin = fields.exact("metadata.name")
         start_after = ""
@@ -598,6 +596,10 @@ class Resources:
             bodies.pop_duplicates(doc)
             if not isinstance(doc, dict):
                 raise errors.BadRequest("DeleteOptions must be a JSON object")
+            # upstream passes the decoder's error through (a 500); the words as a 400
+            wrong = schema.type_error(doc, "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions")
+            if wrong:
+                raise errors.BadRequest(wrong)
         query = request.query
         grace = parse_int("gracePeriodSeconds", query_one(query, "gracePeriodSeconds"))
         if grace is not None:
@@ -887,7 +889,8 @@ def _parse_rv(rv: str) -> int:
     return value
 
 
-def _validate_list_options(rv: str, match: str, cont: str) -> None:
+def _validate_list_options(rv: str, match: str, cont: str, initial: str | None) -> None:
+    """internalversion/validation ValidateListOptions for a list (not a watch)."""
     causes = []
     if match:
         if not rv:
@@ -906,6 +909,10 @@ def _validate_list_options(rv: str, match: str, cont: str) -> None:
             causes.append(errors.Cause("FieldValueForbidden",
                                        'Forbidden: resourceVersionMatch "exact" is forbidden for '
                                        'resourceVersion "0"', "resourceVersionMatch"))
+    if initial is not None:
+        causes.append(errors.Cause("FieldValueForbidden",
+                                   "Forbidden: sendInitialEvents is forbidden for list",
+                                   "sendInitialEvents"))
     if causes:
         raise errors.Invalid("ListOptions", "", causes, "meta.k8s.io")
     if cont and rv and rv != "0":
