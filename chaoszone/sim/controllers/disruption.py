@@ -367,6 +367,8 @@ class DisruptionController:
     def _recheck(self, pdb: dict[str, Any], when: float) -> None:
         """``enqueuePdbForRecheck``: the earliest of the pending rechecks wins."""
         key = (pdb["metadata"]["namespace"], pdb["metadata"]["name"])
+        # an entry expires once the time is *after* its deadline: look a moment later
+        when += 0.001
         pending = self._rechecks.get(key)
         if pending is not None and pending[0] <= when:
             return

@@ -191,3 +191,43 @@ def terminating(cluster: Cluster, name: str, namespace: str = "default") -> bool
 def force_delete(cluster: Cluster, rt_: ResourceType, name: str, namespace: str = "default"
                  ) -> None:
     cluster.registry.delete(rt_, namespace, name, DeleteOptions(grace_period_seconds=0))
+
+
+def run_pods(cluster: Cluster, labels: dict[str, str], nodes: list[str], *,
+             count: int | None = None, namespace: str = "default", ready: bool = True
+             ) -> list[str]:
+    """Play scheduler and kubelet for the unscheduled pods with ``labels``: bind them round
+    robin to ``nodes`` and make them Running (Ready unless ``ready`` is False); at most
+    ``count`` of them."""
+    done = []
+    waiting = [s for s in cluster.store.items(PODS, namespace)
+               if all(s.labels.get(k) == v for k, v in labels.items())
+               and not (s.obj.get("spec") or {}).get("nodeName")]
+    for i, stored in enumerate(waiting[:count]):
+        cluster.registry.bind(namespace, stored.name,
+                              {"target": {"kind": "Node", "name": nodes[i % len(nodes)]}})
+        _ip[0] += 1
+        obj = cluster.registry.get(PODS, namespace, stored.name).copy()
+        now = cluster.clock.timestamp()
+        obj["status"].update(phase="Running", podIP=f"10.244.1.{_ip[0] % 250}",
+                             podIPs=[{"ip": f"10.244.1.{_ip[0] % 250}"}])
+        obj["status"]["conditions"] = [
+            c for c in obj["status"].get("conditions") or [] if c["type"] == "PodScheduled"] + [
+            {"type": t, "status": "True" if ready else "False", "lastProbeTime": None,
+             "lastTransitionTime": now} for t in ("Initialized", "ContainersReady", "Ready")]
+        cluster.registry.update(PODS, namespace, stored.name, obj, subresource="status")
+        done.append(stored.name)
+    cluster.settle()
+    return done
+
+
+def deployment(cluster: Cluster, name: str, replicas: int, labels: dict[str, str] | None = None,
+               namespace: str = "default") -> dict[str, Any]:
+    labels = labels or {"app": name}
+    stored = cluster.registry.create(DEPLOYMENTS, namespace, {
+        "metadata": {"name": name},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": dict(labels)},
+                 "template": {"metadata": {"labels": dict(labels)},
+                              "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}})
+    cluster.settle()
+    return stored.obj
