@@ -93,6 +93,26 @@ class Raw:
             return Reply(response.status, response.msg, data)
         raise AssertionError("unreachable")
 
+    def watch_events(self, path: str, count: int) -> tuple[int, list[dict[str, Any]]]:
+        """Open a watch on a connection of its own, read ``count`` events, and hang up
+        (no waiting for the watch's timeout)."""
+        conn = http.client.HTTPSConnection("127.0.0.1", self.sim.port, context=self.context,
+                                           timeout=30)
+        try:
+            conn.request("GET", path, headers={"Authorization": f"Bearer {self.sim.token}"})
+            response = conn.getresponse()
+            if response.status != 200:
+                return response.status, [json.loads(response.read())]
+            events = []
+            while len(events) < count:
+                line = response.readline()
+                if not line:
+                    break
+                events.append(json.loads(line))
+            return response.status, events
+        finally:
+            conn.close()
+
     def get(self, path: str, **kw: Any) -> Reply:
         return self.request("GET", path, **kw)
 
