@@ -345,14 +345,15 @@ class Registry:
         if target.get("kind") not in (None, "", "Node"):
             raise errors.Invalid("Binding", name, [errors.Cause(
                 "FieldValueNotSupported", f'Unsupported value: "{target.get("kind")}": '
-                'supported values: "Node"', "target.kind")])
+                'supported values: "Node", "<empty>"', "target.kind")])
         pod = self.get(PODS, namespace, name)
         if pod.meta.get("deletionTimestamp"):
-            raise errors.Conflict("pods", name,
-                                  "pod is being deleted, cannot be assigned to a host")
+            raise errors.Conflict("pods/binding", name,
+                                  f"pod {name} is being deleted, cannot be assigned to a host")
         current = (pod.obj.get("spec") or {}).get("nodeName")
         if current:
-            raise errors.Conflict("pods", name,
+            # assignPod: a plain error from the update becomes a Conflict on pods/binding
+            raise errors.Conflict("pods/binding", name,
                                   f"pod {name} is already assigned to node \"{current}\"")
         new = pod.copy()
         new["spec"]["nodeName"] = node
