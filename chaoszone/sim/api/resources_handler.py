@@ -778,21 +778,33 @@ class Resources:
     async def _log(self, request: web.Request, target: Target) -> web.StreamResponse:
         assert target.name is not None
         query = request.query
+        tail = parse_int("tailLines", query_one(query, "tailLines"))
+        since = parse_int("sinceSeconds", query_one(query, "sinceSeconds"))
+        limit = parse_int("limitBytes", query_one(query, "limitBytes"))
+        # LogREST.Get validates the options (ValidatePodLogOptions) before it looks for the pod
+        causes = []
+        if tail is not None and tail < 0:
+            causes.append(errors.Cause("FieldValueInvalid", f"Invalid value: {tail}: must be "
+                                       "greater than or equal to 0", "tailLines"))
+        if limit is not None and limit < 1:
+            causes.append(errors.Cause("FieldValueInvalid", f"Invalid value: {limit}: must be "
+                                       "greater than 0", "limitBytes"))
+        if since is not None and query_one(query, "sinceTime") is not None:
+            causes.append(errors.Cause("FieldValueForbidden", "Forbidden: at most one of "
+                                       "`sinceTime` or `sinceSeconds` may be specified"))
+        elif since is not None and since < 1:
+            causes.append(errors.Cause("FieldValueInvalid", f"Invalid value: {since}: must be "
+                                       "greater than 0", "sinceSeconds"))
+        if causes:
+            raise errors.Invalid("PodLogOptions", target.name, causes)
         pods = target.rt
         pod = self.registry.get(pods, target.namespace or "", target.name)
         text = self.cluster.pod_log(
-            pod.obj, container=query_one(query, "container"),
-            tail=parse_int("tailLines", query_one(query, "tailLines")),
-            since_seconds=parse_int("sinceSeconds", query_one(query, "sinceSeconds")),
+            pod.obj, container=query_one(query, "container"), tail=tail, since_seconds=since,
             timestamps=parse_bool("timestamps", query_one(query, "timestamps")),
             previous=parse_bool("previous", query_one(query, "previous")))
-        limit = parse_int("limitBytes", query_one(query, "limitBytes"))
         data = text.encode()
         if limit is not None:
-            if limit < 1:
-                raise errors.Invalid("PodLogOptions", target.name, [errors.Cause(
-                    "FieldValueInvalid", "Invalid value: must be greater than 0",
-                    "limitBytes")])
             data = data[:limit]
         return web.Response(body=data, headers={"Content-Type": "text/plain"})
 
