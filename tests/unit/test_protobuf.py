@@ -368,3 +368,24 @@ def test_mutated_captured_bodies_only_ever_give_an_api_error_or_json(
         at = data.draw(st.integers(len(MAGIC), len(body) - 1))
         body[at] = data.draw(st.integers(0, 255))
     _only_api_errors(bytes(body))
+
+
+# --- request options ---------------------------------------------------------------------
+
+
+def test_a_typed_clients_delete_options_decode() -> None:
+    # the DELETE body of kubectl 1.32.4 drain --disable-eviction --grace-period=5
+    # --dry-run=server (client-go's typed pods client)
+    body = b'k8s\x00\n\x13\n\x02v1\x12\rDeleteOptions\x12\x07\x08\x05*\x03All\x1a\x00"\x00'
+    got = protobuf.decode(body)
+    assert got == {"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 5,
+                   "dryRun": ["All"]}
+    assert list(got) == ["kind", "apiVersion", "gracePeriodSeconds", "dryRun"]
+
+
+def test_delete_options_of_any_group_version_decode_with_preconditions() -> None:
+    raw = (vi(1, 0) + ld(2, ld(1, "uid-1") + ld(2, "42")) + vi(3, 0) + ld(4, "Foreground"))
+    got = protobuf.decode(envelope("apps/v1", "DeleteOptions", raw))
+    assert got == {"kind": "DeleteOptions", "apiVersion": "apps/v1", "gracePeriodSeconds": 0,
+                   "preconditions": {"uid": "uid-1", "resourceVersion": "42"},
+                   "orphanDependents": False, "propagationPolicy": "Foreground"}

@@ -4,7 +4,8 @@ kubectl's typed ``create`` commands (``create namespace``, ``configmap``, ``secr
 generic|tls|docker-registry``, ``deployment``, ``job``, ``serviceaccount``, ``service
 clusterip|nodeport|loadbalancer|externalname``, ``role``, ``rolebinding``, ``clusterrole``,
 ``clusterrolebinding``, ``poddisruptionbudget``) POST ``application/vnd.kubernetes.protobuf``
-bodies and never retry with JSON. This module owns turning such a body into exactly the dict
+bodies and never retry with JSON; so do typed clients' DELETEs (``DeleteOptions``, sent by
+``kubectl drain --disable-eviction``). This module owns turning such a body into exactly the dict
 the JSON API would have received: the JSON encoding of the Go object that upstream's
 protobuf decoder would build. Nothing here knows about HTTP or storage.
 
@@ -56,6 +57,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from chaoszone.sim.errors import ApiError, BadRequest
+from chaoszone.sim.resources import group_versions
 
 __all__ = ["CONTENT_TYPE", "KINDS", "decode"]
 
@@ -81,7 +83,15 @@ _TOP_LEVEL: Final[dict[tuple[str, str], str]] = {
     ("policy/v1", "PodDisruptionBudget"): "PodDisruptionBudget",
 }
 
-#: The (apiVersion, kind) pairs :func:`decode` understands.
+#: Request options a typed client sends as a body. DeleteOptions is registered in every
+#: group version (metav1.AddToGroupVersion): a client encodes it with its own, "v1" for pods.
+_OPTIONS: Final[dict[tuple[str, str], str]] = {
+    (gv, "DeleteOptions"): "DeleteOptions"
+    for gv in ("meta.k8s.io/v1", *(f"{g}/{v}" if g else v for g, v in group_versions()))
+}
+
+#: The (apiVersion, kind) pairs of objects :func:`decode` understands (it also decodes
+#: :data:`_OPTIONS`).
 KINDS: Final[frozenset[tuple[str, str]]] = frozenset(_TOP_LEVEL)
 
 # Field tables: message -> {field number: (JSON name, type spec)}, fields in Go declaration
@@ -474,6 +484,11 @@ _MESSAGES: Final[dict[str, dict[int, tuple[str, str]]]] = {
         17: ("managedFields", "[]ManagedFieldsEntry")},
     "OwnerReference": {5: ("apiVersion", "str!"), 1: ("kind", "str!"), 3: ("name", "str!"),
         4: ("uid", "str!"), 6: ("controller", "*bool"), 7: ("blockOwnerDeletion", "*bool")},
+    # the body of a typed client's DELETE (kubectl drain --disable-eviction)
+    "DeleteOptions": {1: ("gracePeriodSeconds", "*i64"), 2: ("preconditions", "*Preconditions"),
+        3: ("orphanDependents", "*bool"), 4: ("propagationPolicy", "*str"),
+        5: ("dryRun", "[]str"), 6: ("ignoreStoreReadErrorWithClusterBreakingPotential", "*bool")},
+    "Preconditions": {1: ("uid", "*str"), 2: ("resourceVersion", "*str")},
 }
 
 # Messages with hand-written decoders (custom Go (un)marshalers or JSON forms).
@@ -881,7 +896,7 @@ def decode(body: bytes) -> dict[str, Any]:
         raise _bad(f"Object 'Kind' is missing in apiVersion {api_version!r}")
     if not api_version:
         raise _bad(f"Object 'apiVersion' is missing in kind {kind!r}")
-    message = _TOP_LEVEL.get((api_version, kind))
+    message = _TOP_LEVEL.get((api_version, kind)) or _OPTIONS.get((api_version, kind))
     if message is None:
         raise ApiError(
             415,
