@@ -78,3 +78,17 @@ def test_drain_retries_an_eviction_when_a_disruption_budget_forbids_it(
             f'error when evicting pods/"member" -n "{namespace}" (will retry after 5s): '
             "Cannot evict pod as it would violate the pod's disruption budget.")
     assert objects.names("pods") == ["member"]
+
+
+def test_drain_deletes_the_pods_when_eviction_is_disabled(kubectl, objects: Objects, namespace):
+    """--disable-eviction DELETEs through the typed client: a protobuf DeleteOptions body."""
+    node = objects.node("a")
+    objects.pod("web", node=node, labels={"app": "web"}, grace=0)
+    objects.pod("db", node=node, labels={"app": "db"}, grace=0)
+    proc = kubectl.run("drain", node, "--force", "--disable-eviction",
+                       "--pod-selector=app=web", "--timeout=30s")
+    out = proc.stdout.splitlines()
+    assert out[0] == f"node/{node} cordoned"
+    assert "pod/web deleted" in out
+    assert out[-1] == f"node/{node} drained"
+    assert objects.names("pods") == ["db"]
