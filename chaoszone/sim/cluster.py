@@ -23,6 +23,7 @@ from chaoszone.sim.controllers.deployment import DeploymentController
 from chaoszone.sim.controllers.garbagecollector import GarbageCollector
 from chaoszone.sim.controllers.namespaces import NamespaceController
 from chaoszone.sim.controllers.replicaset import ReplicaSetController
+from chaoszone.sim.controllers.statefulset import StatefulSetController
 from chaoszone.sim.logs import Logs
 from chaoszone.sim.rbac import Tokens
 from chaoszone.sim.registry import Registry
@@ -90,6 +91,7 @@ class Cluster:
         self.namespaces = NamespaceController(self.runtime)
         self.replicasets = ReplicaSetController(self.runtime)
         self.deployments = DeploymentController(self.runtime)
+        self.statefulsets = StatefulSetController(self.runtime)
         self.bootstrap()
         if self._loop is not None:
             self.runtime.attach(self._loop)

@@ -169,26 +169,21 @@ def test_rollout_status_follows_an_image_change_until_the_old_pods_are_gone(
 
 def test_rollout_status_follows_a_statefulset_until_its_pods_are_ready(
         kubectl, objects: Objects, namespace):
+    """The statefulset controller makes db-0, then db-1 once db-0 is ready; the test
+    starts each pod as its kubelet would."""
     labels = {"app": "db"}
     created = objects.create("statefulsets", {"metadata": {"name": "db"}, "spec": {
         "replicas": 2, "serviceName": "db", "selector": {"matchLabels": labels},
-        "template": pod_template(labels)}})
+        "template": unscheduled_template(labels)}})
     # API defaulting gives RollingUpdate with partition 0, which rollout status requires
     assert created["spec"]["updateStrategy"] == {
         "type": "RollingUpdate", "rollingUpdate": {"partition": 0}}
-    generation = created["metadata"]["generation"]
-
-    def sts_status(ready: int) -> dict[str, Any]:
-        return {"observedGeneration": generation, "replicas": 2, "readyReplicas": ready,
-                "currentReplicas": 2, "updatedReplicas": 2, "availableReplicas": ready,
-                "currentRevision": "db-7c9f6b5d48", "updateRevision": "db-7c9f6b5d48",
-                "collisionCount": 0}
-
-    objects.set_status("statefulsets", "db", sts_status(0))
     with streaming(kubectl, "rollout", "status", "sts/db", "-n", namespace,
                    "--timeout=20s", "-v=6") as rollout:
         rollout.wait_for_text("Waiting for 2 pods to be ready...")
         rollout.wait_for(is_watch_request, stderr=True)
-        objects.set_status("statefulsets", "db", sts_status(2))
+        assert start_pods(objects) == 1
+        rollout.wait_for_text("Waiting for 1 pods to be ready...")
+        assert start_pods(objects) == 1
         rollout.wait_for_text("partitioned roll out complete: 2 new pods have been updated...")
         assert rollout.finish() == 0
