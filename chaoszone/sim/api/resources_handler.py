@@ -13,6 +13,7 @@ import base64
 import contextlib
 import json
 import time
+import unicodedata
 from typing import Any
 
 from aiohttp import web
@@ -824,8 +825,13 @@ def _yaml(obj: Any, status: int = 200) -> web.Response:
 
 
 def _warn(response: web.StreamResponse, warnings: list[str]) -> web.StreamResponse:
+    """Warning headers as apimachinery's NewWarningHeader makes them: quotes and
+    backslashes escaped; a text with a control character makes no header (the recorder
+    drops what NewWarningHeader refuses)."""
     for warning in warnings:
-        text = warning.replace('"', '\\"').replace("\n", " ")  # as Go writes header values
+        if any(unicodedata.category(char) == "Cc" for char in warning):
+            continue
+        text = warning.replace("\\", "\\\\").replace('"', '\\"')
         response.headers.add("Warning", f'299 - "{text}"')
     return response
 
