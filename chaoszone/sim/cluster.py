@@ -19,6 +19,7 @@ from chaoszone.kindconfig import load as load_kind_config
 from chaoszone.sim import errors
 from chaoszone.sim.bootstrap import build as build_kind_cluster
 from chaoszone.sim.clock import Clock
+from chaoszone.sim.controllers.daemonset import DaemonSetController
 from chaoszone.sim.controllers.deployment import DeploymentController
 from chaoszone.sim.controllers.garbagecollector import GarbageCollector
 from chaoszone.sim.controllers.namespaces import NamespaceController
@@ -92,6 +93,7 @@ class Cluster:
         self.replicasets = ReplicaSetController(self.runtime)
         self.deployments = DeploymentController(self.runtime)
         self.statefulsets = StatefulSetController(self.runtime)
+        self.daemonsets = DaemonSetController(self.runtime)
         self.bootstrap()
         if self._loop is not None:
             self.runtime.attach(self._loop)

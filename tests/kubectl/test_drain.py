@@ -4,10 +4,28 @@ deletes them at once."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
-from kubectl_support import Objects, owner, pod_template, streaming
+from kubectl_support import Objects, owner, pod_template, running_status, streaming
 
 pytestmark = pytest.mark.kubectl
+
+
+def daemon_pod(objects: Objects, node: str) -> str:
+    """The pod the DaemonSet controller makes for ``node``, bound and started by the test
+    as the scheduler and the kubelet would."""
+    made: list[str] = []
+    deadline = time.monotonic() + 10
+    while not made and time.monotonic() < deadline:
+        made = [n for n in objects.names("pods") if n.startswith("agent-")]
+        time.sleep(0.02)
+    (name,) = made
+    objects.call(lambda cluster: cluster.registry.bind(
+        objects.namespace, name, {"target": {"name": node}}))
+    objects.set_status("pods", name, lambda p: running_status(
+        ["app"], p["metadata"]["creationTimestamp"]))
+    return name
 
 
 def test_drain_evicts_the_pods_and_cordons_the_node_when_forced(
@@ -17,14 +35,15 @@ def test_drain_evicts_the_pods_and_cordons_the_node_when_forced(
     labels = {"app": "web"}
     replicaset = objects.create("replicasets", {"metadata": {"name": "web-7f9c"}, "spec": {
         "replicas": 1, "selector": {"matchLabels": labels}, "template": pod_template(labels)}})
-    daemonset = objects.create("daemonsets", {"metadata": {"name": "agent"}, "spec": {
-        "selector": {"matchLabels": {"app": "agent"}},
-        "template": pod_template({"app": "agent"})}})
+    agent_template = pod_template({"app": "agent"})
+    # this test's node only
+    agent_template["spec"]["nodeSelector"] = {"kubernetes.io/hostname": node}
+    objects.create("daemonsets", {"metadata": {"name": "agent"}, "spec": {
+        "selector": {"matchLabels": {"app": "agent"}}, "template": agent_template}})
+    agent = daemon_pod(objects, node)
     objects.pod("web-7f9c-x2x4q", node=node, labels=labels, grace=0,
                 owners=[owner("ReplicaSet", replicaset)])
     objects.pod("bare", node=node, grace=0)
-    objects.pod("agent-abcde", node=node, labels={"app": "agent"}, grace=0,
-                owners=[owner("DaemonSet", daemonset)])
     objects.pod("elsewhere", node=other, grace=0)
 
     proc = kubectl.run("drain", node, "--ignore-daemonsets", "--force", "--timeout=30s")
@@ -34,10 +53,10 @@ def test_drain_evicts_the_pods_and_cordons_the_node_when_forced(
     assert out[-1] == f"node/{node} drained"
     assert {f"evicting pod {namespace}/web-7f9c-x2x4q", f"evicting pod {namespace}/bare",
             "pod/web-7f9c-x2x4q evicted", "pod/bare evicted"} <= set(out)
-    assert f"ignoring DaemonSet-managed Pods: {namespace}/agent-abcde" in proc.stderr
+    assert f"ignoring DaemonSet-managed Pods: {namespace}/{agent}" in proc.stderr
     assert f"deleting Pods that declare no controller: {namespace}/bare" in proc.stderr
     left = objects.names("pods")
-    assert {"agent-abcde", "elsewhere"} <= set(left)
+    assert {agent, "elsewhere"} <= set(left)
     assert "bare" not in left and "web-7f9c-x2x4q" not in left
     # the ReplicaSet replaces its evicted pod at once (fidelity ctl-001)
     assert len([name for name in left if name.startswith("web-7f9c-")]) == 1
