@@ -18,6 +18,13 @@ from rawhttp import Raw, Unchanged
 
 from chaoszone.sim.server import Simulator
 
+
+@pytest.fixture(scope="module")
+def sim(still_sim: Simulator) -> Simulator:
+    """This module's requests go to the still simulator (see conftest)."""
+    return still_sim
+
+
 PATHS = [
     "/api/v1/namespaces/default/configmaps",
     "/api/v1/namespaces/default",

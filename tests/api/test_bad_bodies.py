@@ -17,6 +17,12 @@ from rawhttp import Raw, Unchanged, stored_object
 from chaoszone.sim.server import Simulator
 
 
+@pytest.fixture(scope="module")
+def sim(still_sim: Simulator) -> Simulator:
+    """This module's requests go to the still simulator (see conftest)."""
+    return still_sim
+
+
 def configmap(name: str = "cm", **extra: Any) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, **extra}
 

@@ -14,6 +14,13 @@ from rawhttp import Raw, Unchanged, stored_object
 
 from chaoszone.sim.server import Simulator
 
+
+@pytest.fixture(scope="module")
+def sim(still_sim: Simulator) -> Simulator:
+    """This module's requests go to the still simulator (see conftest)."""
+    return still_sim
+
+
 JSON_PATCH = "application/json-patch+json"
 MERGE = "application/merge-patch+json"
 STRATEGIC = "application/strategic-merge-patch+json"

@@ -17,6 +17,13 @@ from rawhttp import Raw, Unchanged
 
 from chaoszone.sim.server import Simulator
 
+
+@pytest.fixture(scope="module")
+def sim(still_sim: Simulator) -> Simulator:
+    """This module's requests go to the still simulator (see conftest)."""
+    return still_sim
+
+
 NOT_FOUND = "the server could not find the requested resource"
 NOT_ALLOWED = "the server does not allow this method on the requested resource"
 

@@ -16,6 +16,13 @@ from rawhttp import Raw, Unchanged, stored_object
 
 from chaoszone.sim.server import Simulator
 
+
+@pytest.fixture(scope="module")
+def sim(still_sim: Simulator) -> Simulator:
+    """This module's requests go to the still simulator (see conftest)."""
+    return still_sim
+
+
 IMAGE = "registry.k8s.io/pause:3.10"
 
 
