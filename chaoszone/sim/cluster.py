@@ -21,10 +21,18 @@ from chaoszone.sim.bootstrap import build as build_kind_cluster
 from chaoszone.sim.clock import Clock
 from chaoszone.sim.controllers.daemonset import DaemonSetController
 from chaoszone.sim.controllers.deployment import DeploymentController
+from chaoszone.sim.controllers.disruption import DisruptionController
+from chaoszone.sim.controllers.endpointslices import EndpointSliceController
 from chaoszone.sim.controllers.garbagecollector import GarbageCollector
 from chaoszone.sim.controllers.namespaces import NamespaceController
+from chaoszone.sim.controllers.nodelifecycle import NodeLifecycleController
+from chaoszone.sim.controllers.persistentvolumes import PersistentVolumeController
+from chaoszone.sim.controllers.podgc import PodGCController
+from chaoszone.sim.controllers.provisioners import Provisioners
 from chaoszone.sim.controllers.replicaset import ReplicaSetController
 from chaoszone.sim.controllers.statefulset import StatefulSetController
+from chaoszone.sim.controllers.tainteviction import TaintEvictionController
+from chaoszone.sim.kubelet import KubeletEnv, Kubelets, KubeletSettings
 from chaoszone.sim.logs import Logs
 from chaoszone.sim.rbac import Tokens
 from chaoszone.sim.registry import Registry
@@ -75,6 +83,8 @@ class Cluster:
         self.power: dict[str, str] = {}
         #: per node: "connected" or "partitioned"
         self.network: dict[str, str] = {}
+        #: (url, CA file) of the API server serving this cluster, once it serves
+        self.endpoint: tuple[str, str] | None = None
         #: called with a node's name when its power or network changes (its kubelet)
         self.node_listeners: list[Callable[[str], None]] = []
         self._quorum_lost = False
@@ -94,9 +104,33 @@ class Cluster:
         self.deployments = DeploymentController(self.runtime)
         self.statefulsets = StatefulSetController(self.runtime)
         self.daemonsets = DaemonSetController(self.runtime)
+        self.node_lifecycle = NodeLifecycleController(self.runtime, self.timers)
+        self.taint_eviction = TaintEvictionController(self.runtime)
+        self.pod_gc = PodGCController(self.runtime, self.timers)
+        self.disruption = DisruptionController(self.runtime)
+        self.endpoint_slices = EndpointSliceController(self.runtime)
+        self.persistent_volumes = PersistentVolumeController(self.runtime, self.timers)
+        self.provisioners = Provisioners(self.runtime)
         self.bootstrap()
+        self.kubelets = Kubelets(self.runtime, KubeletEnv(
+            power=lambda node: self.power.get(node, "on"),
+            network=lambda node: self.network.get(node, "connected"),
+            logs=self.logs, issue_token=self.issue_token, endpoint=lambda: self.endpoint,
+            call_soon=self._call_soon), KubeletSettings(
+                node_status_report_frequency=self.timers.node_status_report_frequency,
+                node_lease_duration_seconds=self.timers.node_lease_duration_seconds))
+        self.node_listeners.append(self.kubelets.on_switch)
+        for node in self.topology.nodes if self.topology is not None else ():
+            self.kubelets.start(node.name)
         if self._loop is not None:
             self.runtime.attach(self._loop)
+
+    def _call_soon(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on the cluster's loop from any thread (a program's, say)."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self.runtime.queue_call, fn)
+        else:
+            self.runtime.queue_call(fn)
 
     @classmethod
     def from_kind_config(cls, path: str | os.PathLike[str], *, name: str | None = None,

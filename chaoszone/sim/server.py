@@ -127,6 +127,7 @@ class Simulator:
         server = site._server
         assert server is not None and server.sockets  # type: ignore[attr-defined]
         self._port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self._cluster.endpoint = (self.url, self.ca_path)
 
     async def _shutdown(self) -> None:
         if self._runner is not None:
