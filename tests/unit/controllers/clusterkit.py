@@ -196,16 +196,18 @@ def force_delete(cluster: Cluster, rt_: ResourceType, name: str, namespace: str 
 def run_pods(cluster: Cluster, labels: dict[str, str], nodes: list[str], *,
              count: int | None = None, namespace: str = "default", ready: bool = True
              ) -> list[str]:
-    """Play scheduler and kubelet for the unscheduled pods with ``labels``: bind them round
-    robin to ``nodes`` and make them Running (Ready unless ``ready`` is False); at most
-    ``count`` of them."""
+    """Play kubelet (and scheduler, for pods the cluster's scheduler left alone) for the
+    pods with ``labels`` not yet running: bind them round robin to ``nodes`` and make them
+    Running (Ready unless ``ready`` is False); at most ``count`` of them."""
+    cluster.settle()
     done = []
     waiting = [s for s in cluster.store.items(PODS, namespace)
                if all(s.labels.get(k) == v for k, v in labels.items())
-               and not (s.obj.get("spec") or {}).get("nodeName")]
+               and (s.obj.get("status") or {}).get("phase") != "Running"]
     for i, stored in enumerate(waiting[:count]):
-        cluster.registry.bind(namespace, stored.name,
-                              {"target": {"kind": "Node", "name": nodes[i % len(nodes)]}})
+        if not (stored.obj.get("spec") or {}).get("nodeName"):
+            cluster.registry.bind(namespace, stored.name,
+                                  {"target": {"kind": "Node", "name": nodes[i % len(nodes)]}})
         _ip[0] += 1
         obj = cluster.registry.get(PODS, namespace, stored.name).copy()
         now = cluster.clock.timestamp()

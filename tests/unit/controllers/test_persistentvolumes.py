@@ -108,8 +108,10 @@ def test_a_wait_for_first_consumer_claim_waits_for_a_scheduled_pod(cluster: Clus
 def test_a_claim_used_by_an_unscheduled_pod_waits_for_that_pod(cluster: Cluster,
                                                               zones: list[str]) -> None:
     storage_class(cluster, "standard", "rancher.io/local-path")
-    add_pod(cluster, "db-0", None, spec={"volumes": [
-        {"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]})
+    # a pod no node fits: the scheduler leaves it unscheduled
+    add_pod(cluster, "db-0", None, spec={
+        "nodeSelector": {"disk": "none-has-this"},
+        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]})
     claim(cluster, "data")
     [event] = events(cluster, "WaitForPodScheduled", "data")
     assert event["message"] == "waiting for pod db-0 to be scheduled"
