@@ -23,21 +23,14 @@ from chaoszone.sim.controllers.daemonset import DaemonSetController
 from chaoszone.sim.controllers.deployment import DeploymentController
 from chaoszone.sim.controllers.disruption import DisruptionController
 from chaoszone.sim.controllers.endpointslices import EndpointSliceController
-from chaoszone.sim.controllers.disruption import DisruptionController
-from chaoszone.sim.controllers.endpointslices import EndpointSliceController
 from chaoszone.sim.controllers.garbagecollector import GarbageCollector
 from chaoszone.sim.controllers.namespaces import NamespaceController
 from chaoszone.sim.controllers.nodelifecycle import NodeLifecycleController
 from chaoszone.sim.controllers.persistentvolumes import PersistentVolumeController
 from chaoszone.sim.controllers.podgc import PodGCController
 from chaoszone.sim.controllers.provisioners import Provisioners
-from chaoszone.sim.controllers.nodelifecycle import NodeLifecycleController
-from chaoszone.sim.controllers.persistentvolumes import PersistentVolumeController
-from chaoszone.sim.controllers.podgc import PodGCController
-from chaoszone.sim.controllers.provisioners import Provisioners
 from chaoszone.sim.controllers.replicaset import ReplicaSetController
 from chaoszone.sim.controllers.statefulset import StatefulSetController
-from chaoszone.sim.controllers.tainteviction import TaintEvictionController
 from chaoszone.sim.controllers.tainteviction import TaintEvictionController
 from chaoszone.sim.kubelet import KubeletEnv, Kubelets, KubeletSettings
 from chaoszone.sim.logs import Logs
@@ -111,13 +104,6 @@ class Cluster:
         self.deployments = DeploymentController(self.runtime)
         self.statefulsets = StatefulSetController(self.runtime)
         self.daemonsets = DaemonSetController(self.runtime)
-        self.node_lifecycle = NodeLifecycleController(self.runtime, self.timers)
-        self.taint_eviction = TaintEvictionController(self.runtime)
-        self.pod_gc = PodGCController(self.runtime, self.timers)
-        self.disruption = DisruptionController(self.runtime)
-        self.endpoint_slices = EndpointSliceController(self.runtime)
-        self.persistent_volumes = PersistentVolumeController(self.runtime, self.timers)
-        self.provisioners = Provisioners(self.runtime)
         self.node_lifecycle = NodeLifecycleController(self.runtime, self.timers)
         self.taint_eviction = TaintEvictionController(self.runtime)
         self.pod_gc = PodGCController(self.runtime, self.timers)
