@@ -236,3 +236,15 @@ def test_a_stale_disruption_target_condition_is_reset_after_two_minutes(
     (2, 10, 2), ("50%", 3, 2), ("10%", 5, 1), ("0%", 7, 0), ("100%", 4, 4)])
 def test_scaled_values_round_up(value: Any, total: int, expected: int) -> None:
     assert scaled_value(value, total) == expected
+
+
+def test_an_integer_min_available_expects_the_matching_pods(cluster: Cluster,
+                                                           nodes: list[str]) -> None:
+    """pdb-001: expectedPods = matching pods, desiredHealthy = minAvailable; bare pods are
+    fine with an integer."""
+    for i in range(3):
+        add_pod(cluster, f"web-{i}", nodes[i], labels={"app": "web"}, ready=(i != 2))
+    make_pdb(cluster, "web-pdb", minAvailable=1)
+    assert counts(status(cluster, "web-pdb")) == {
+        "expectedPods": 3, "desiredHealthy": 1, "currentHealthy": 2, "disruptionsAllowed": 1}
+    assert events(cluster, "UnmanagedPods", "web-pdb") == []

@@ -425,3 +425,13 @@ def test_a_new_node_is_registered_with_an_event(cluster: Cluster) -> None:
     cluster.runtime.advance(5)
     assert [e["message"] for e in events(cluster, "RegisteredNode", "n1")] == [
         "Node n1 event: Registered Node n1 in Controller"]
+
+
+def test_the_default_timers_are_kube_controller_manager_1_32s(cluster: Cluster) -> None:
+    """nl-001: node-monitor-period 5s, grace 50s (1.32), startup grace 60s, rates 0.1/0.01,
+    large-cluster-size-threshold 50, unhealthy-zone-threshold 0.55."""
+    timers = cluster.node_lifecycle.timers
+    assert (timers.node_monitor_period, timers.node_monitor_grace_period,
+            timers.node_startup_grace_period) == (5, 50, 60)
+    assert (timers.node_eviction_rate, timers.secondary_node_eviction_rate) == (0.1, 0.01)
+    assert (timers.large_cluster_size_threshold, timers.unhealthy_zone_threshold) == (50, 0.55)

@@ -271,3 +271,24 @@ def test_a_deleted_pod_has_its_pending_eviction_cancelled(cluster: Cluster,
     assert cluster.taint_eviction.scheduled("default", "pod1") is None
     assert [e["message"] for e in events(cluster, "TaintManagerEviction", "pod1")] == [
         "Cancelling deletion of Pod default/pod1"]
+
+
+def test_a_pod_tolerating_for_a_while_is_deleted_when_its_seconds_run_out(
+        cluster: Cluster, kubelets: Kubelets) -> None:
+    """te-004: scheduled onto a tainted node with a finite toleration."""
+    live_node(cluster, kubelets, taints=[TAINT1])
+    at = clock(cluster)
+    add_pod(cluster, "pod1", "node1", tolerations=[tolerate(TAINT1, 2)])
+    at(1.9)
+    assert not terminating(cluster, "pod1")
+    at(2)
+    assert terminating(cluster, "pod1")
+
+
+def test_a_pod_tolerating_forever_stays(cluster: Cluster, kubelets: Kubelets) -> None:
+    """te-005: scheduled onto a tainted node with an infinite toleration."""
+    live_node(cluster, kubelets, taints=[TAINT1])
+    add_pod(cluster, "pod1", "node1", tolerations=[tolerate(TAINT1)])
+    cluster.runtime.advance(600)
+    assert not terminating(cluster, "pod1")
+    assert events(cluster, "TaintManagerEviction", "pod1") == []
