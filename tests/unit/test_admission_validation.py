@@ -160,7 +160,7 @@ def test_annotations_over_256_kib_are_too_long_when_created() -> None:
     p = pod()
     p["metadata"]["annotations"] = {"big": "x" * (256 * 1024)}
     causes = admission.validate_create(POD, p)
-    assert lines(causes) == ["metadata.annotations: Too long: must have at most 262144 bytes"]
+    assert lines(causes) == ["metadata.annotations: Too long: may not be more than 262144 bytes"]
     assert causes[0].reason == "FieldValueTooLong"
 
 

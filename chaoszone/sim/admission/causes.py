@@ -207,8 +207,9 @@ def not_found(path: Path, value: Any) -> Cause:
 
 
 def too_long(path: Path, max_bytes: int) -> Cause:
-    """``field.TooLong`` (1.32 wording): the value itself is not printed."""
-    return Cause("FieldValueTooLong", f"Too long: must have at most {max_bytes} bytes", path)
+    """``field.TooLong`` (1.32 wording, apimachinery v0.32 errors.go: "may not be more than";
+    "must have at most" is later releases'): the value itself is not printed."""
+    return Cause("FieldValueTooLong", f"Too long: may not be more than {max_bytes} bytes", path)
 
 
 def too_many(path: Path, actual: int, max_items: int) -> Cause:
