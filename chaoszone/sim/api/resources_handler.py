@@ -810,7 +810,7 @@ class Resources:
                                        "greater than 0", "limitBytes"))
         if since is not None and query_one(query, "sinceTime") is not None:
             causes.append(errors.Cause("FieldValueForbidden", "Forbidden: at most one of "
-                                       "`sinceTime` or `sinceSeconds` may be specified"))
+                                       "`sinceTime` or `sinceSeconds` may be specified", "[]"))
         elif since is not None and since < 1:
             causes.append(errors.Cause("FieldValueInvalid", f"Invalid value: {since}: must be "
                                        "greater than 0", "sinceSeconds"))
