@@ -120,8 +120,11 @@ def owner(kind: str, obj: dict[str, Any], *, block: bool = True) -> dict[str, An
 
 def pod_template(labels: dict[str, str], containers: tuple[str, ...] = ("app",)
                  ) -> dict[str, Any]:
+    """A pod template whose pods no scheduler serves: they stay Pending, wherever the
+    session's other tests put their nodes, until a test binds or starts them."""
     return {"metadata": {"labels": dict(labels)},
-            "spec": {"containers": [{"name": c, "image": IMAGE} for c in containers]}}
+            "spec": {"containers": [{"name": c, "image": IMAGE} for c in containers],
+                     "schedulerName": UNSCHEDULED}}
 
 
 @dataclass
@@ -214,11 +217,8 @@ class Objects:
         and Ready when ``running`` (as its kubelet would report it)."""
         spec: dict[str, Any] = pod_template({}, containers)["spec"]
         if node:
+            del spec["schedulerName"]
             spec["nodeName"] = node
-        else:
-            # no scheduler serves this name: the pod stays Pending even once the
-            # simulator has a scheduler of its own
-            spec["schedulerName"] = UNSCHEDULED
         if grace is not None:
             spec["terminationGracePeriodSeconds"] = grace
         meta: dict[str, Any] = {"name": name, "labels": labels or {}}

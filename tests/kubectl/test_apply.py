@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from kubectl_support import Objects
+from kubectl_support import UNSCHEDULED, Objects
 
 pytestmark = pytest.mark.kubectl
 
@@ -19,7 +19,8 @@ def manifests(namespace: str, *, replicas: int = 2, image: str = "nginx:1.26",
         "metadata": {"name": "web", "namespace": namespace, "labels": {"app": "web"}},
         "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": "web"}},
                  "template": {"metadata": {"labels": {"app": "web"}},
-                              "spec": {"containers": [{"name": "nginx", "image": image}]}}}}
+                              "spec": {"containers": [{"name": "nginx", "image": image}],
+                                       "schedulerName": UNSCHEDULED}}}}
     config = {"apiVersion": "v1", "kind": "ConfigMap",
               "metadata": {"name": "settings", "namespace": namespace},
               "data": data if data is not None else {"mode": "calm", "level": "1"}}

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.kubectl
 
 def deployment_with_replicaset(objects: Objects, name: str) -> tuple[dict, dict]:
     labels = {"app": name}
-    spec = {"replicas": 1, "selector": {"matchLabels": labels},
+    spec = {"replicas": 0, "selector": {"matchLabels": labels},
             "template": pod_template(labels)}
     deployment = objects.create("deployments", {"metadata": {"name": name}, "spec": spec})
     replicaset = objects.create("replicasets", {
@@ -52,7 +52,7 @@ def test_delete_holds_the_owner_until_its_dependents_go_when_foreground_and_fina
     """A dependent with its own finalizer keeps a foreground-deleted owner around, with the
     ``foregroundDeletion`` finalizer, until the dependent goes."""
     labels = {"app": "held"}
-    spec = {"replicas": 1, "selector": {"matchLabels": labels},
+    spec = {"replicas": 0, "selector": {"matchLabels": labels},
             "template": pod_template(labels)}
     deployment = objects.create("deployments", {"metadata": {"name": "held"}, "spec": spec})
     objects.create("replicasets", {

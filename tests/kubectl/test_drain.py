@@ -4,23 +4,18 @@ deletes them at once."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from kubectl_support import Objects, owner, pod_template, running_status, streaming
 
 pytestmark = pytest.mark.kubectl
 
 
-def daemon_pod(objects: Objects, node: str) -> str:
-    """The pod the DaemonSet controller makes for ``node``, bound and started by the test
-    as the scheduler and the kubelet would."""
-    made: list[str] = []
-    deadline = time.monotonic() + 10
-    while not made and time.monotonic() < deadline:
-        made = [n for n in objects.names("pods") if n.startswith("agent-")]
-        time.sleep(0.02)
-    (name,) = made
+def daemon_pod(kubectl, objects: Objects, node: str) -> str:
+    """The pod the DaemonSet controller makes for ``node`` (seen through a watch), bound
+    and started by the test as the scheduler and the kubelet would."""
+    with streaming(kubectl, "get", "pods", "-n", objects.namespace, "-l", "app=agent",
+                   "-o", "name", "-w") as pods:
+        name = pods.wait_for(lambda line: line.startswith("pod/agent-")).removeprefix("pod/")
     objects.call(lambda cluster: cluster.registry.bind(
         objects.namespace, name, {"target": {"name": node}}))
     objects.set_status("pods", name, lambda p: running_status(
@@ -40,7 +35,7 @@ def test_drain_evicts_the_pods_and_cordons_the_node_when_forced(
     agent_template["spec"]["nodeSelector"] = {"kubernetes.io/hostname": node}
     objects.create("daemonsets", {"metadata": {"name": "agent"}, "spec": {
         "selector": {"matchLabels": {"app": "agent"}}, "template": agent_template}})
-    agent = daemon_pod(objects, node)
+    agent = daemon_pod(kubectl, objects, node)
     objects.pod("web-7f9c-x2x4q", node=node, labels=labels, grace=0,
                 owners=[owner("ReplicaSet", replicaset)])
     objects.pod("bare", node=node, grace=0)
