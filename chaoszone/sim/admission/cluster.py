@@ -134,8 +134,8 @@ def validate_config_map(obj: Mapping[str, Any]) -> list[Cause]:
     for k, v in binary.items():
         out += [c.invalid(c.key("binaryData", k), k, m) for m in is_config_map_key(str(k))]
         total += _decoded_len(v)
-    if total > MAX_SECRET_SIZE:
-        out.append(c.too_long("", MAX_SECRET_SIZE))
+    if total > MAX_SECRET_SIZE:  # field.NewPath("") prints as "[]"
+        out.append(c.too_long("[]", MAX_SECRET_SIZE))
     return out
 
 
