@@ -10,6 +10,8 @@ from __future__ import annotations
 import errno
 import socket
 import ssl
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -136,6 +138,15 @@ def test_a_simulator_cannot_be_asked_to_bind_elsewhere() -> None:
         Simulator(host="0.0.0.0")  # type: ignore[call-arg]
     with pytest.raises(TypeError):
         Simulator(address="0.0.0.0")  # type: ignore[call-arg]
+
+
+def test_sim_serve_has_no_option_to_listen_elsewhere(tmp_path: Path) -> None:
+    for option in ("--host", "--address", "--bind"):
+        out = subprocess.run(
+            [sys.executable, "-m", "chaoszone.cli", "sim", "serve", option, "0.0.0.0",
+             "--kubeconfig", str(tmp_path / "k")], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 2, out
+        assert "unrecognized arguments" in out.stderr
 
 
 def test_plain_http_on_the_https_port_gets_no_api_answer(sim: Simulator) -> None:

@@ -8,11 +8,12 @@ k8s.io/apimachinery, and apimachinery's metav1 validation of the write options.
 
 from __future__ import annotations
 
+import http.client
 import json
 from typing import Any
 
 import pytest
-from rawhttp import Raw, Unchanged, stored_object
+from rawhttp import Raw, Reply, Unchanged, stored_object
 
 from chaoszone.sim.server import Simulator
 
@@ -347,13 +348,32 @@ def test_a_body_over_3_mib_is_a_413_request_entity_too_large(
     assert doc["message"] == "Request entity too large: limit is 3145728"
 
 
+def test_a_chunked_body_over_3_mib_is_a_413_too(sim: Simulator, raw: Raw,
+                                                unchanged: Unchanged, namespace: str) -> None:
+    chunk = b" " * (1024 * 1024)
+    conn = http.client.HTTPSConnection("127.0.0.1", sim.port, context=raw.context, timeout=30)
+    with unchanged():
+        try:
+            conn.request("POST", cms(namespace), body=iter([chunk] * 4), encode_chunked=True,
+                         headers={"Authorization": f"Bearer {sim.token}",
+                                  "Content-Type": "application/json"})
+            response = conn.getresponse()
+            reply = Reply(response.status, response.msg, response.read())
+        finally:
+            conn.close()
+    assert reply.error(413, "RequestEntityTooLarge")["message"] == (
+        "Request entity too large: limit is 3145728")
+
+
 def test_a_body_just_under_3_mib_is_read(raw: Raw, unchanged: Unchanged,
                                          namespace: str) -> None:
     # under the body limit, over the ConfigMap's 1 MiB: the validation, not the reader, says no
     body = json.dumps(configmap(data={"big": "x" * (3 * 1024 * 1024 - 200)})).encode()
     assert len(body) <= 3 * 1024 * 1024
     with unchanged():
-        raw.post(cms(namespace), body).error(422, "Invalid")
+        doc = raw.post(cms(namespace), body).error(422, "Invalid")
+    assert doc["message"] == ('ConfigMap "cm" is invalid: []: Too long: may not be more than '
+                              "1048576 bytes")
 
 
 @pytest.mark.parametrize("content_type", [
