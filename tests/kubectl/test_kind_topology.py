@@ -66,6 +66,8 @@ def test_get_nodes_wide_shows_kind_addresses_os_and_runtime(kubectl3):
 
 
 def test_get_pods_all_namespaces_shows_the_running_control_plane(kubectl3):
+    kubectl3.run("wait", "--for=condition=Ready", "pod", "-n", "kube-system",
+                 "-l", "tier=control-plane", "--timeout=30s")
     rows = table(kubectl3.run("get", "pods", "-A").stdout)
     pods = {(r["NAMESPACE"], r["NAME"]): r for r in rows}
     for component in ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"):

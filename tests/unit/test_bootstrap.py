@@ -12,7 +12,7 @@ import yaml
 
 from chaoszone import cli
 from chaoszone.errors import InvalidExperiment
-from chaoszone.kindconfig import Timers, parse
+from chaoszone.kindconfig import Timers, load, parse
 from chaoszone.sim.bootstrap import CONTAINERD_VERSION, KUBERNETES_VERSION, build
 from chaoszone.sim.cluster import Cluster
 from chaoszone.sim.resources import by_path
@@ -54,6 +54,17 @@ def three_zones() -> Cluster:
 @pytest.fixture(scope="module")
 def fast_ha() -> Cluster:
     return Cluster.from_kind_config(CONFIGS / "three-zones-ha-fast.yaml", manual_clock=True)
+
+
+@pytest.fixture(scope="module")
+def built() -> Cluster:
+    """What bootstrap alone writes: an empty cluster (so no kubelets) built from
+    three-zones.yaml."""
+    cluster = Cluster(manual_clock=True)
+    config = load(CONFIGS / "three-zones.yaml")
+    build(cluster, Topology.from_kind_config(config), config.timers,
+          controller_manager_args=config.controller_manager_args)
+    return cluster
 
 
 def small(body: str = "", *, workers: int = 1) -> Cluster:
@@ -143,9 +154,9 @@ def test_each_control_plane_runs_the_four_static_pods_as_mirror_pods(fast_ha):
                                "kube-scheduler") for s in ("", "2", "3")}
 
 
-def test_a_static_pod_is_bound_running_ready_and_owned_by_its_node(three_zones):
-    pod = get(three_zones, PODS, "kube-system", "etcd-three-zones-control-plane")
-    node = get(three_zones, NODES, "", "three-zones-control-plane")
+def test_a_static_pod_is_written_bound_running_ready_and_owned_by_its_node(built):
+    pod = get(built, PODS, "kube-system", "etcd-three-zones-control-plane")
+    node = get(built, NODES, "", "three-zones-control-plane")
     assert pod["spec"]["nodeName"] == "three-zones-control-plane"
     assert pod["spec"]["hostNetwork"] is True
     assert pod["spec"]["priority"] == 2000001000
@@ -253,13 +264,27 @@ def test_reset_builds_the_same_cluster_again():
     assert cluster.store.get(DEPLOYMENTS, "kube-system", "coredns") is not None
 
 
-def test_building_twice_changes_nothing(three_zones):
-    version = three_zones.store.resource_version
-    nodes = objects(three_zones, NODES)
-    assert three_zones.topology is not None
-    build(three_zones, three_zones.topology, three_zones.timers)
-    assert objects(three_zones, NODES) == nodes
-    assert three_zones.store.resource_version == version
+def test_building_twice_changes_nothing(built):
+    built.settle()
+    version = built.store.resource_version
+    nodes = objects(built, NODES)
+    assert built.topology is not None
+    build(built, built.topology, built.timers)
+    assert objects(built, NODES) == nodes
+    assert built.store.resource_version == version
+
+
+def test_the_kind_cluster_comes_up_every_system_pod_running_within_seconds():
+    cluster = Cluster.from_kind_config(CONFIGS / "three-zones.yaml", manual_clock=True)
+    cluster.runtime.advance(10)
+    pods = objects(cluster, PODS)
+    assert {p["status"].get("phase") for p in pods} == {"Running"}
+
+    def count(prefix: str) -> int:
+        return sum(p["metadata"]["name"].startswith(prefix) for p in pods)
+
+    assert (count("kindnet-"), count("kube-proxy-"), count("coredns-"),
+            count("local-path-provisioner-"), count("etcd-")) == (7, 7, 2, 1, 1)
 
 
 def test_a_cluster_without_a_config_stays_empty_with_default_timers():
@@ -279,8 +304,11 @@ def test_a_topology_and_timers_can_be_given_without_a_file():
         "leaseDurationSeconds"] == 8
 
 
-def test_without_the_default_cni_nodes_stay_not_ready_and_kindnet_is_absent():
-    cluster = small("networking:\n  disableDefaultCNI: true\n")
+def test_without_the_default_cni_nodes_register_not_ready_and_kindnet_is_absent():
+    cluster = Cluster(manual_clock=True)
+    config = parse(HEAD + "networking:\n  disableDefaultCNI: true\n"
+                   "nodes:\n- role: control-plane\n- role: worker\n")
+    build(cluster, Topology.from_kind_config(config), config.timers)
     node = get(cluster, NODES, "", "kind-worker")
     ready = next(c for c in node["status"]["conditions"] if c["type"] == "Ready")
     assert (ready["status"], ready["reason"]) == ("False", "KubeletNotReady")
