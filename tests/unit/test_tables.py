@@ -866,3 +866,17 @@ def test_first_watch_event_carries_columns_and_later_ones_null() -> None:
     assert len(later["rows"]) == 1
     assert later["rows"][0]["cells"][:3] == ["web-0", "1/1", "Running"]
 
+
+
+def test_a_scale_subresource_prints_desired_and_available_replicas() -> None:
+    scale = {"kind": "Scale", "apiVersion": "autoscaling/v1",
+             "metadata": {"name": "web", "namespace": "ns", "resourceVersion": "7",
+                          "creationTimestamp": ts(timedelta(minutes=5))},
+             "spec": {"replicas": 3}, "status": {"replicas": 2, "selector": "app=web"}}
+    table = tables.scale_table(scale, now=NOW)
+    assert [c["name"] for c in table["columnDefinitions"]] == [
+        "Name", "Desired", "Available", "Age"]
+    assert table["metadata"] == {"resourceVersion": "7"}
+    [row] = table["rows"]
+    assert row["cells"] == ["web", 3, 2, "5m"]
+    assert row["object"]["kind"] == "PartialObjectMetadata"

@@ -737,6 +737,15 @@ class Resources:
         current = self.registry.get(rt, target.namespace or "", target.name)
         scale = self._scale_of(rt, current)
         if request.method == "GET":
+            out = negotiate(request.headers.get("Accept"))
+            if out.form == "table":  # scale REST's ConvertToTable (printers.go printScale)
+                include = query_one(request.query, "includeObject") or "Metadata"
+                return _json(tables.scale_table(
+                    scale, include_object=include, now=self.cluster.clock.datetime(),
+                    meta_version=out.meta_version), 200,
+                    f"application/json;as=Table;v={out.meta_version};g=meta.k8s.io")
+            if out.form == "yaml":
+                return _yaml(scale)
             return _json(scale)
         dry, _ = self._write_options(
             request, "UpdateOptions" if request.method == "PUT" else "PatchOptions")

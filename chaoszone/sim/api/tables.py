@@ -55,6 +55,7 @@ __all__ = [
     "column_definitions",
     "human_duration",
     "row_cells",
+    "scale_table",
     "short_human_duration",
     "table",
     "watch_event_table",
@@ -1548,6 +1549,27 @@ class _Printer:
 
 _DEFAULT_PRINTER: Final = _Printer(_DEFAULT_COLUMNS, _default_cells)
 
+# printers.go scaleColumnDefinitions and printScale: the Table of a ``scale`` subresource
+# (its Name column has no "name" format upstream).
+_SCALE_COLUMNS: Final = [
+    _col("Name", "string", _DOC["ObjectMeta.name"]),
+    _col("Desired", "integer",
+         "replicas is the desired number of instances for the scaled object."),
+    _col("Available", "integer",
+         "replicas is the actual number of observed instances of the scaled object."),
+    _AGE_COL,
+]
+
+
+def _scale_cells(obj: _Obj, now: datetime) -> list[Any]:
+    meta = obj.get("metadata") or _EMPTY
+    return [meta.get("name", ""), _int((obj.get("spec") or _EMPTY).get("replicas")),
+            _int((obj.get("status") or _EMPTY).get("replicas")),
+            _since(now, meta.get("creationTimestamp"))]
+
+
+_SCALE_PRINTER: Final = _Printer(_SCALE_COLUMNS, _scale_cells)
+
 #: (group, kind) -> printer; kinds not listed get the default Name/Created At table
 _PRINTERS: Final[dict[tuple[str, str], _Printer]] = {
     ("", "Namespace"): _Printer(_NAMESPACE_COLUMNS, _namespace_cells),
@@ -1662,6 +1684,22 @@ def table(resource: ResourceType, objects: Iterable[Mapping[str, Any]], *,
         "metadata": metadata,
         "columnDefinitions": printer.columns,
         "rows": _rows(printer, objects, include_object, api_version, now),
+    }
+
+
+def scale_table(scale: Mapping[str, Any], *, include_object: str = "Metadata",
+                now: datetime, meta_version: str = "v1") -> dict[str, Any]:
+    """The one-row ``Table`` for a GET of an ``autoscaling/v1 Scale`` subresource
+    (``kubectl get deployment web --subresource=scale``)."""
+    include_object = _check_include_object(include_object)
+    api_version = f"meta.k8s.io/{meta_version}"
+    rv = (scale.get("metadata") or _EMPTY).get("resourceVersion")
+    return {
+        "kind": "Table",
+        "apiVersion": api_version,
+        "metadata": {"resourceVersion": rv} if rv else {},
+        "columnDefinitions": _SCALE_PRINTER.columns,
+        "rows": _rows(_SCALE_PRINTER, (scale,), include_object, api_version, now),
     }
 
 
