@@ -133,6 +133,11 @@ def test_scale_sets_the_replicas_through_the_scale_subresource(kubectl, objects,
     assert obj is not None
     assert obj["metadata"]["generation"] == 2
 
+    out = kubectl.run("get", "deployment", "web", "-n", namespace, "--subresource=scale"
+                      ).stdout.splitlines()
+    assert out[0].split() == ["NAME", "DESIRED", "AVAILABLE", "AGE"]
+    assert out[1].split()[:2] == ["web", "5"]
+
     refused = kubectl.run("scale", "deployment/web", "-n", namespace, "--replicas=1",
                           "--current-replicas=3", check=False)
     assert refused.returncode == 1
