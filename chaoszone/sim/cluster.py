@@ -24,6 +24,7 @@ from chaoszone.sim.controllers.deployment import DeploymentController
 from chaoszone.sim.controllers.disruption import DisruptionController
 from chaoszone.sim.controllers.endpointslices import EndpointSliceController
 from chaoszone.sim.controllers.garbagecollector import GarbageCollector
+from chaoszone.sim.controllers.job import JobController
 from chaoszone.sim.controllers.namespaces import NamespaceController
 from chaoszone.sim.controllers.nodelifecycle import NodeLifecycleController
 from chaoszone.sim.controllers.persistentvolumes import PersistentVolumeController
@@ -104,6 +105,7 @@ class Cluster:
         self.deployments = DeploymentController(self.runtime)
         self.statefulsets = StatefulSetController(self.runtime)
         self.daemonsets = DaemonSetController(self.runtime)
+        self.jobs = JobController(self.runtime)
         self.node_lifecycle = NodeLifecycleController(self.runtime, self.timers)
         self.taint_eviction = TaintEvictionController(self.runtime)
         self.pod_gc = PodGCController(self.runtime, self.timers)
