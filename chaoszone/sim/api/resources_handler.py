@@ -827,17 +827,92 @@ class Resources:
             raise errors.Invalid("PodLogOptions", target.name, causes)
         pods = target.rt
         pod = self.registry.get(pods, target.namespace or "", target.name)
+        container = query_one(query, "container")
+        timestamps = parse_bool("timestamps", query_one(query, "timestamps"))
+        previous = parse_bool("previous", query_one(query, "previous"))
         text = self.cluster.pod_log(
-            pod.obj, container=query_one(query, "container"), tail=tail, since_seconds=since,
-            timestamps=parse_bool("timestamps", query_one(query, "timestamps")),
-            previous=parse_bool("previous", query_one(query, "previous")))
+            pod.obj, container=container, tail=tail, since_seconds=since,
+            timestamps=timestamps, previous=previous)
+        if parse_bool("follow", query_one(query, "follow")) and not previous:
+            # pod_log checked the container; without one named, the pod has exactly one
+            name = container or pod.obj["spec"]["containers"][0]["name"]
+            return await self._follow_log(request, pods, pod, name, text, timestamps, limit)
         data = text.encode()
         if limit is not None:
             data = data[:limit]
         return web.Response(body=data, headers={"Content-Type": "text/plain"})
 
+    async def _follow_log(self, request: web.Request, pods: ResourceType, pod: Stored,
+                          container: str, text: str, timestamps: bool,
+                          limit: int | None) -> web.StreamResponse:
+        """``follow=true``: the log so far, then each new line as the container writes it,
+        until the container stops running or the pod goes (the kubelet's ReadLogs checks
+        the container's state every 5 s while it waits), or ``limitBytes`` is reached."""
+        namespace, name, uid = pod.namespace, pod.name, pod.meta.get("uid")
+        logs = self.cluster.logs
+        cursor = logs.cursor(namespace, name, container)
+        response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        budget = [limit]
+
+        async def send(chunk: str) -> bool:
+            """Write ``chunk``; False once limitBytes is used up."""
+            data = chunk.encode()
+            left = budget[0]
+            if left is not None:
+                data = data[:left]
+                budget[0] = left - len(data)
+            if data:
+                await response.write(data)
+            return budget[0] is None or budget[0] > 0
+
+        watcher = self.store.hub.subscribe(pods, namespace, lambda s: s.name == name)
+        try:
+            more = await send(text)
+            while more:
+                watcher.take()
+                current = self.store.get(pods, namespace, name)
+                if current is None or current.meta.get("uid") != uid:
+                    break
+                chunk, cursor = logs.read_from(namespace, name, container, cursor,
+                                               timestamps=timestamps)
+                if chunk and not await send(chunk):
+                    break
+                if not _container_running(current.obj, container):
+                    break
+                transport = request.transport
+                if transport is None or transport.is_closing():
+                    break
+                waits = [asyncio.ensure_future(logs.changed(namespace, name, container).wait()),
+                         asyncio.ensure_future(watcher.wake.wait())]
+                try:
+                    await asyncio.wait(waits, timeout=_LOG_STATE_CHECK,
+                                       return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    for waiting in waits:
+                        waiting.cancel()
+        except ConnectionResetError:
+            return response
+        finally:
+            watcher.close()
+        await response.write_eof()
+        return response
+
 
 # -- helpers -------------------------------------------------------------------
+
+_LOG_STATE_CHECK = 5.0  # wall seconds: kubelet logs.go stateCheckPeriod
+
+
+def _container_running(pod: dict[str, Any], container: str) -> bool:
+    status = pod.get("status") or {}
+    for cs in (status.get("containerStatuses") or []) + (
+            status.get("initContainerStatuses") or []):
+        if cs.get("name") == container:
+            return bool((cs.get("state") or {}).get("running"))
+    return False
+
 
 def _json(obj: Any, status: int = 200, content_type: str = "application/json") -> web.Response:
     return web.Response(status=status, body=json.dumps(obj, separators=(",", ":")).encode(),
