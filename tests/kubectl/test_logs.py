@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from kubectl_support import Objects
+from kubectl_support import Objects, streaming
 
 pytestmark = pytest.mark.kubectl
 
@@ -75,3 +75,35 @@ def test_logs_fails_when_there_is_no_previous_container(kubectl, namespace, logg
     assert proc.returncode == 1
     assert proc.stderr.strip() == ('Error from server (BadRequest): previous terminated '
                                    'container "app" in pod "api" not found')
+
+
+def test_logs_follow_streams_new_lines_until_the_container_stops(
+        kubectl, objects: Objects, namespace, logged):
+    with streaming(kubectl, "logs", "-f", "web", "-n", namespace, "-c", "app",
+                   "--tail=1") as follow:
+        follow.wait_for_text("GET / 200")
+        objects.log("web", "app", "GET /healthz 200", "shutting down")
+        follow.wait_for_text("shutting down")
+
+        def stopped(pod: dict) -> dict:
+            status = pod["status"]
+            for container in status["containerStatuses"]:
+                if container["name"] == "app":
+                    container["ready"] = False
+                    container["state"] = {"terminated": {
+                        "exitCode": 0, "reason": "Completed",
+                        "startedAt": container["state"]["running"]["startedAt"],
+                        "finishedAt": pod["metadata"]["creationTimestamp"]}}
+            return status
+
+        objects.set_status("pods", "web", stopped)
+        assert follow.finish() == 0
+    assert follow.out == ["GET / 200", "GET /healthz 200", "shutting down"]
+
+
+def test_logs_follow_ends_when_the_pod_is_deleted(kubectl, objects, namespace, logged):
+    with streaming(kubectl, "logs", "-f", "api", "-n", namespace) as follow:
+        follow.wait_for_text("api ready")
+        kubectl.run("delete", "pod", "api", "-n", namespace, "--grace-period=0", "--force")
+        assert follow.finish() == 0
+    assert follow.out == ["api ready"]
