@@ -39,6 +39,7 @@ from chaoszone.sim.rbac import Tokens
 from chaoszone.sim.registry import Registry
 from chaoszone.sim.resources import by_path
 from chaoszone.sim.runtime import Runtime
+from chaoszone.sim.scheduler import Scheduler
 from chaoszone.sim.store import Store
 from chaoszone.topology import Topology
 
@@ -105,6 +106,7 @@ class Cluster:
         self.deployments = DeploymentController(self.runtime)
         self.statefulsets = StatefulSetController(self.runtime)
         self.daemonsets = DaemonSetController(self.runtime)
+        self.scheduler = Scheduler(self.runtime)
         self.jobs = JobController(self.runtime)
         self.node_lifecycle = NodeLifecycleController(self.runtime, self.timers)
         self.taint_eviction = TaintEvictionController(self.runtime)
