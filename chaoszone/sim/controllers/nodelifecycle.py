@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from chaoszone.kindconfig import Timers
 from chaoszone.sim import errors
 from chaoszone.sim.objects import (
     NOT_READY_TAINT,
@@ -47,7 +48,6 @@ from chaoszone.sim.objects import (
     zone_key,
 )
 from chaoszone.sim.runtime import Runtime, Timer
-from chaoszone.sim.timers import ControllerTimers, FailureTimers
 from chaoszone.sim.watch import DELETED, Event
 from chaoszone.sim.workqueue import WorkQueue
 
@@ -202,12 +202,12 @@ class _Health:
 
 
 class NodeLifecycleController:
-    def __init__(self, runtime: Runtime, timers: ControllerTimers | None = None) -> None:
+    def __init__(self, runtime: Runtime, timers: Timers | None = None) -> None:
         self.runtime = runtime
         self.registry = runtime.registry
         self.store = runtime.store
         self.clock = runtime.clock
-        self.timers = timers or FailureTimers()
+        self.timers = timers or Timers()
         self._health: dict[str, _Health] = {}
         self._known: dict[str, dict[str, Any]] = {}
         #: zone key -> Initial / Normal / PartialDisruption / FullDisruption

@@ -39,13 +39,13 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from chaoszone.kindconfig import Timers
 from chaoszone.sim import errors, selectors
 from chaoszone.sim.admission.quantity import QuantityError
 from chaoszone.sim.admission.quantity import parse as parse_quantity
 from chaoszone.sim.objects import parse_time, resource_type
 from chaoszone.sim.registry import DeleteOptions
 from chaoszone.sim.runtime import Runtime
-from chaoszone.sim.timers import ControllerTimers, FailureTimers
 from chaoszone.sim.watch import DELETED, Event
 from chaoszone.sim.workqueue import WorkQueue
 
@@ -128,7 +128,7 @@ def _modes(obj: Mapping[str, Any]) -> frozenset[str]:
 
 
 class PersistentVolumeController:
-    def __init__(self, runtime: Runtime, timers: ControllerTimers | None = None) -> None:
+    def __init__(self, runtime: Runtime, timers: Timers | None = None) -> None:
         self.runtime = runtime
         self.registry = runtime.registry
         self.store = runtime.store
@@ -138,7 +138,7 @@ class PersistentVolumeController:
         self.volume_queue: WorkQueue[str] = runtime.queue(
             "persistentvolume controller: volumes", self._sync_volume)
         runtime.listen(self._on_event)
-        period = (timers or FailureTimers()).pvclaimbinder_sync_period
+        period = (timers or Timers()).pvclaimbinder_sync_period
         self._resync = runtime.every(period, self.resync)
 
     # -- informers -------------------------------------------------------------

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from chaoszone.kindconfig import Timers
 from chaoszone.sim import errors
 from chaoszone.sim.objects import (
     OUT_OF_SERVICE_TAINT,
@@ -32,7 +33,6 @@ from chaoszone.sim.objects import (
 )
 from chaoszone.sim.registry import DeleteOptions
 from chaoszone.sim.runtime import Runtime
-from chaoszone.sim.timers import ControllerTimers, FailureTimers
 
 __all__ = ["GC_CHECK_PERIOD", "QUARANTINE", "PodGCController"]
 
@@ -47,12 +47,12 @@ QUARANTINE = 40.0
 
 
 class PodGCController:
-    def __init__(self, runtime: Runtime, timers: ControllerTimers | None = None) -> None:
+    def __init__(self, runtime: Runtime, timers: Timers | None = None) -> None:
         self.runtime = runtime
         self.registry = runtime.registry
         self.store = runtime.store
         self.clock = runtime.clock
-        self.threshold = (timers or FailureTimers()).terminated_pod_gc_threshold
+        self.threshold = (timers or Timers()).terminated_pod_gc_threshold
         #: node names waiting out their quarantine -> when it ends (a delaying queue)
         self._quarantine: dict[str, float] = {}
         self._timer = runtime.every(GC_CHECK_PERIOD, self.gc, first=0)

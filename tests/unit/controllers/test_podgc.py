@@ -7,10 +7,10 @@ from typing import Any
 
 from clusterkit import NODES, PODS, Kubelets, add_node, add_pod, condition, pod, terminating
 
+from chaoszone.kindconfig import Timers
 from chaoszone.sim.cluster import Cluster
 from chaoszone.sim.controllers.podgc import PodGCController
 from chaoszone.sim.registry import DeleteOptions
-from chaoszone.sim.timers import FailureTimers
 from chaoszone.sim.watch import Event
 
 
@@ -100,7 +100,7 @@ def test_a_pod_bound_to_a_node_that_never_existed_is_an_orphan(cluster: Cluster)
 def test_terminated_pods_beyond_the_threshold_are_deleted_evicted_then_oldest_first(
         cluster: Cluster) -> None:
     """gcTerminated with terminated-pod-gc-threshold 2."""
-    PodGCController(cluster.runtime, FailureTimers(terminated_pod_gc_threshold=2))
+    PodGCController(cluster.runtime, Timers(terminated_pod_gc_threshold=2))
     add_node(cluster, "n1", "a")
     for i, reason in enumerate(["", "", "Evicted", ""]):
         add_pod(cluster, f"done-{i}", "n1")
