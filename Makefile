@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test experiments lint typecheck imports unit bench clean
+.PHONY: test experiments lint typecheck imports unit fidelity bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-test: lint typecheck imports unit
+test: lint typecheck imports unit fidelity
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -26,6 +26,10 @@ imports: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest -n 2 tests
+
+# the cases of ../shared/fidelity against the simulator's scheduler, admission and API code
+fidelity: $(STAMP)
+	$(BIN)/python -m chaoszone.sim.fidelity ../shared/fidelity/*.yaml
 
 experiments: $(STAMP)
 	$(BIN)/pytest experiments

@@ -9,9 +9,9 @@ The per-node verdicts of its last attempt are kept: :meth:`Scheduler.diagnosis`,
 pod annotation ``chaoszone.io/scheduling-diagnosis`` (JSON, ``{node: [[plugin,
 reason], ...]}``), written only when they change.
 
-Pods are handled only if ``schedulerName`` is ``default-scheduler``, they are not bound
-and not being deleted, and they have not completed. Pods with lower priority may be
-preempted for a pod that fits nowhere else.
+Pods are handled only if ``schedulerName`` is ``default-scheduler``, they are not bound,
+not being deleted, not gated (``schedulingGates``), and they have not completed. Pods
+with lower priority may be preempted for a pod that fits nowhere else.
 
 Upstream: pkg/scheduler/{scheduler.go,schedule_one.go,eventhandlers.go} at release-1.32.
 """
@@ -108,6 +108,8 @@ def _manages(pod: dict[str, Any]) -> bool:
         return False
     if (pod.get("metadata") or {}).get("deletionTimestamp"):
         return False
+    if spec.get("schedulingGates"):
+        return False  # SchedulingGates' PreEnqueue: the pod waits until they are removed
     return (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
 
 
