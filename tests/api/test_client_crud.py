@@ -1,0 +1,268 @@
+"""The official client's typed CRUD calls against every served kind: create, read, list
+with selectors, the four patch types, replace with optimistic concurrency, delete and
+delete-collection, generateName and dry-run. Every reply must pass the client's strict
+models, and so must the raw JSON of gets and lists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from client_kinds import (
+    KINDS,
+    NAMESPACED,
+    WITH_DELETE_COLLECTION,
+    Kind,
+    Ops,
+    bound,
+    deserializes,
+    settle,
+    unique,
+    wait_gone,
+)
+from kubernetes import client as k8s
+from kubernetes.client.exceptions import ApiException
+
+if TYPE_CHECKING:
+    from chaoszone.sim.server import Simulator
+
+by_kind = pytest.mark.parametrize("kind", KINDS, ids=str)
+
+
+@pytest.fixture
+def ops(kind: Kind, api_client: k8s.ApiClient, namespace: str) -> Iterator[Ops]:
+    yield from bound(kind, api_client, namespace)
+
+
+def _labels(obj: Any) -> dict[str, str]:
+    return dict(obj.metadata.labels or {})
+
+
+@by_kind
+def test_create_then_read_returns_the_stored_object_when_kind_is(ops: Ops) -> None:
+    created = ops.create()
+    assert isinstance(created, ops.kind.model_class())
+    name = created.metadata.name
+    assert created.metadata.uid and created.metadata.resource_version
+    assert created.metadata.creation_timestamp is not None
+    read = ops.read(name)
+    assert read.metadata.uid == created.metadata.uid
+    # controllers may have written since (the PV controller sets status.phase)
+    assert int(read.metadata.resource_version) >= int(created.metadata.resource_version)
+    assert _labels(read) == _labels(created)
+    if ops.kind.namespaced:
+        assert read.metadata.namespace == ops.namespace
+    raw = ops.raw(ops.read, name)
+    assert raw["kind"] == ops.manifest()["kind"]
+    assert raw["apiVersion"] == ops.manifest()["apiVersion"]
+    deserializes(ops.client, raw, ops.kind.model)
+
+
+@by_kind
+def test_list_filters_by_label_and_field_selector_when_kind_is(ops: Ops) -> None:
+    a = ops.create(ops.manifest(labels={"tier": "a"})).metadata.name
+    b = ops.create(ops.manifest(labels={"tier": "b"})).metadata.name
+
+    def names(result: Any) -> list[str]:
+        return sorted(item.metadata.name for item in result.items)
+
+    assert names(ops.list(label_selector=ops.selector)) == sorted([a, b])
+    assert names(ops.list(label_selector=f"{ops.selector},tier=a")) == [a]
+    assert names(ops.list(label_selector=f"{ops.selector},tier!=a")) == [b]
+    assert names(ops.list(label_selector=f"{ops.selector},tier in (a,b)")) == sorted([a, b])
+    assert names(ops.list(field_selector=f"metadata.name={b}")) == [b]
+    assert names(ops.list(label_selector=f"{ops.selector},tier=a",
+                          field_selector=f"metadata.name={b}")) == []
+    raw = ops.raw(ops.list, label_selector=ops.selector)
+    assert raw["kind"] == ops.manifest()["kind"] + "List"
+    assert int(raw["metadata"]["resourceVersion"]) > 0
+    listed = deserializes(ops.client, raw, ops.kind.list_model)
+    assert sorted(i.metadata.name for i in listed.items) == sorted([a, b])
+    empty = ops.raw(ops.list, label_selector=f"{ops.selector},tier=none")
+    assert empty["items"] == []
+    deserializes(ops.client, empty, ops.kind.list_model)
+
+
+@pytest.mark.parametrize("kind", NAMESPACED, ids=str)
+def test_list_across_all_namespaces_finds_objects_in_each_when_kind_is(
+        ops: Ops, api_client: k8s.ApiClient, namespace: str) -> None:
+    other = unique("t-other")
+    k8s.CoreV1Api(api_client).create_namespace({"metadata": {"name": other}})
+    try:
+        here = ops.create().metadata.name
+        there = Ops(ops.kind, api_client, other, run=ops.run).create().metadata.name
+        found = ops.list_all_namespaces(label_selector=ops.selector)
+        assert sorted((i.metadata.namespace, i.metadata.name) for i in found.items) == sorted(
+            [(namespace, here), (other, there)])
+        pinned = ops.list_all_namespaces(field_selector=f"metadata.namespace={other}",
+                                         label_selector=ops.selector)
+        assert [i.metadata.name for i in pinned.items] == [there]
+        raw = ops.raw(ops.list_all_namespaces, label_selector=ops.selector)
+        deserializes(api_client, raw, ops.kind.list_model)
+    finally:
+        k8s.CoreV1Api(api_client).delete_namespace(other)
+
+
+PATCHES: dict[str, tuple[Any, dict[str, Any]]] = {
+    "strategic": ({"metadata": {"labels": {"patched": "strategic"}}}, {}),
+    "json": ([{"op": "add", "path": "/metadata/labels/patched", "value": "json"}], {}),
+    "merge": ({"metadata": {"labels": {"patched": "merge"}}},
+              {"_content_type": "application/merge-patch+json"}),
+}
+
+
+@by_kind
+@pytest.mark.parametrize("patch_type", [*PATCHES, "apply"])
+def test_patch_changes_the_object_with_each_patch_type_when_kind_is(
+        ops: Ops, patch_type: str) -> None:
+    created = ops.create()
+    name = created.metadata.name
+    if patch_type == "apply":
+        manifest = ops.manifest(name)
+        body: Any = {"apiVersion": manifest["apiVersion"], "kind": manifest["kind"],
+                     "metadata": {"name": name, "labels": {"patched": "apply"}}}
+        extra: dict[str, Any] = {"_content_type": "application/apply-patch+yaml",
+                                 "field_manager": "contract-tests"}
+    else:
+        body, extra = PATCHES[patch_type]
+    patched = ops.patch(name, body, **extra)
+    assert isinstance(patched, ops.kind.model_class())
+    assert patched.metadata.labels["patched"] == patch_type
+    assert patched.metadata.labels[ops.selector.split("=")[0]] == ops.run
+    assert int(patched.metadata.resource_version) > int(created.metadata.resource_version)
+    assert ops.read(name).metadata.labels["patched"] == patch_type
+    if patch_type == "apply":
+        managers = {(m.manager, m.operation) for m in patched.metadata.managed_fields}
+        assert ("contract-tests", "Apply") in managers
+
+
+@by_kind
+def test_apply_creates_a_missing_object_and_reapplying_changes_nothing_when_kind_is(
+        ops: Ops, sim: Simulator) -> None:
+    manifest = ops.manifest()
+    name = manifest["metadata"]["name"]
+    apply = {"_content_type": "application/apply-patch+yaml", "field_manager": "contract-tests"}
+    created = ops.patch(name, manifest, **apply)
+    if not ops.kind.namespaced:
+        ops.made.append(name)
+    assert created.metadata.uid
+    settle(sim)  # let controllers react to the create before taking the version
+    rv = ops.read(name).metadata.resource_version
+    again = ops.patch(name, manifest, **apply)
+    assert again.metadata.resource_version == rv
+    forced = ops.patch(name, manifest, force=True, **apply)
+    assert forced.metadata.resource_version == rv
+
+
+@by_kind
+def test_patch_with_a_json_patch_test_that_fails_changes_nothing_when_kind_is(
+        ops: Ops) -> None:
+    created = ops.create()
+    name = created.metadata.name
+    with pytest.raises(ApiException) as info:
+        ops.patch(name, [{"op": "test", "path": "/metadata/name", "value": "other"},
+                         {"op": "add", "path": "/metadata/labels/x", "value": "y"}])
+    assert info.value.status == 422
+    assert "x" not in ops.read(name).metadata.labels
+
+
+@by_kind
+def test_replace_succeeds_and_a_stale_resource_version_is_a_conflict_when_kind_is(
+        ops: Ops) -> None:
+    created = ops.create()
+    name = created.metadata.name
+    current = ops.read(name)
+    current.metadata.labels["replaced"] = "yes"
+    replaced = ops.replace(name, current)
+    assert replaced.metadata.labels["replaced"] == "yes"
+    assert int(replaced.metadata.resource_version) > int(current.metadata.resource_version)
+    current.metadata.labels["replaced"] = "again"  # still carries the older resourceVersion
+    with pytest.raises(ApiException) as info:
+        ops.replace(name, current)
+    assert info.value.status == 409
+    status = deserializes(ops.client, _body(info.value), "V1Status")
+    assert status.reason == "Conflict"
+    assert "the object has been modified" in status.message
+    assert ops.read(name).metadata.labels["replaced"] == "yes"
+
+
+@by_kind
+def test_delete_removes_the_object_when_kind_is(ops: Ops) -> None:
+    name = ops.create().metadata.name
+    reply = ops.delete(name)
+    if isinstance(reply, dict):  # the client declares `object`: a Status or the object
+        assert reply["kind"] in ("Status", ops.manifest()["kind"]), reply
+        if reply["kind"] == "Status":
+            deserializes(ops.client, reply, "V1Status")
+            assert reply["status"] == "Success" and reply["details"]["name"] == name
+    else:
+        assert isinstance(reply, ops.kind.model_class())
+        assert reply.metadata.name == name
+    wait_gone(ops, name)
+    with pytest.raises(ApiException) as info:
+        ops.read(name)
+    assert info.value.status == 404
+    assert deserializes(ops.client, _body(info.value), "V1Status").reason == "NotFound"
+
+
+@pytest.mark.parametrize("kind", WITH_DELETE_COLLECTION, ids=str)
+def test_delete_collection_removes_only_the_selected_objects_when_kind_is(ops: Ops) -> None:
+    doomed = [ops.create(ops.manifest(labels={"tier": "doomed"})).metadata.name
+              for _ in range(2)]
+    kept = ops.create(ops.manifest(labels={"tier": "kept"})).metadata.name
+    reply = ops.delete_collection(label_selector=f"{ops.selector},tier=doomed")
+    assert isinstance(reply, k8s.V1Status)
+    for name in doomed:
+        wait_gone(ops, name)
+    left = ops.list(label_selector=ops.selector)
+    assert [i.metadata.name for i in left.items] == [kept]
+
+
+@by_kind
+def test_generate_name_gives_a_fresh_name_with_the_prefix_when_kind_is(ops: Ops) -> None:
+    first = ops.create(ops.manifest(generate_name="gen-"))
+    second = ops.create(ops.manifest(generate_name="gen-"))
+    for obj in (first, second):
+        assert obj.metadata.name.startswith("gen-")
+        assert len(obj.metadata.name) == len("gen-") + 5
+        assert obj.metadata.generate_name == "gen-"
+    assert first.metadata.name != second.metadata.name
+    assert ops.read(second.metadata.name).metadata.uid == second.metadata.uid
+
+
+@by_kind
+def test_dry_run_changes_nothing_when_kind_is(ops: Ops, sim: Simulator) -> None:
+    manifest = ops.manifest()
+    name = manifest["metadata"]["name"]
+    would = ops.create(manifest, dry_run="All")
+    assert would.metadata.name == name
+    with pytest.raises(ApiException) as info:
+        ops.read(name)
+    assert info.value.status == 404
+
+    ops.create(manifest)
+    settle(sim)  # let controllers react to the create before taking the version
+    rv = ops.read(name).metadata.resource_version
+    patched = ops.patch(name, {"metadata": {"labels": {"dry": "run"}}}, dry_run="All")
+    assert patched.metadata.labels["dry"] == "run"
+    applied = ops.patch(name, {"apiVersion": manifest["apiVersion"], "kind": manifest["kind"],
+                               "metadata": {"name": name, "labels": {"dry": "apply"}}},
+                        dry_run="All", _content_type="application/apply-patch+yaml",
+                        field_manager="contract-tests")
+    assert applied.metadata.labels["dry"] == "apply"
+    current = ops.read(name)
+    current.metadata.labels["dry"] = "replace"
+    assert ops.replace(name, current, dry_run="All").metadata.labels["dry"] == "replace"
+    ops.delete(name, dry_run="All")
+    settle(sim)
+    after = ops.read(name)
+    assert after.metadata.resource_version == rv
+    assert "dry" not in after.metadata.labels
+    assert after.metadata.deletion_timestamp is None
+
+
+def _body(exc: ApiException) -> Any:
+    import json
+
+    return json.loads(exc.body)
