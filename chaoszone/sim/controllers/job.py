@@ -259,6 +259,8 @@ class JobController:
         self.expectations = Expectations(self.clock)
         self.pods = PodControl(runtime, COMPONENT)
         self.queue: WorkQueue[Key] = runtime.queue("job controller", self.sync)
+        self.orphans: WorkQueue[Key] = runtime.queue("job controller orphans",
+                                                     self._handle_orphan)
         self.retry = Retry(runtime, self.queue.add)
         #: finalizer removals in flight, by job: pod uids
         self._rm_expected: dict[Key, set[str]] = {}
@@ -279,6 +281,8 @@ class JobController:
             self.queue.add(key)
         elif rt is PODS:
             pod = event.new.obj
+            if event.type != DELETED and _has_finalizer(pod) and self._orphaned(pod):
+                self.orphans.add((pod["metadata"]["namespace"], pod["metadata"]["name"]))
             owner = self._job_key(pod)
             if owner is None and event.old is not None:
                 owner = self._job_key(event.old.obj)
@@ -293,6 +297,29 @@ class JobController:
             if event.type == DELETED or not _has_finalizer(pod):
                 self._rm_expected.get(key, set()).discard(_uid(pod))
             self.queue.add(key)
+
+    def _orphaned(self, pod: Obj) -> bool:
+        """Whether a pod with the tracking finalizer has no unfinished Job to count it
+        (its Job is gone or finished, or it has no controller at all)."""
+        ref = controller_ref(pod)
+        if ref is None:
+            return True
+        if ref.get("kind") != "Job" or ref.get("apiVersion") != "batch/v1":
+            return False
+        job = self.store.get(JOBS, pod["metadata"]["namespace"], ref["name"])
+        if job is None or job.meta["uid"] != ref.get("uid"):
+            return True
+        managed_by = _spec(job.obj).get("managedBy")
+        if managed_by and managed_by != MANAGED_BY:
+            return False
+        return is_finished(job.obj)
+
+    def _handle_orphan(self, key: Key) -> None:
+        """``handleOrphanPod``: drop the tracking finalizer nobody will remove."""
+        stored = self.store.get(PODS, *key)
+        if stored is None or not _has_finalizer(stored.obj) or not self._orphaned(stored.obj):
+            return
+        self._remove_finalizer(stored.obj)
 
     def _job_key(self, pod: Obj) -> Key | None:
         ref = controller_ref(pod)

@@ -270,3 +270,19 @@ def test_a_success_policy_completes_an_indexed_job_early(cluster: Cluster) -> No
             remove(cluster, pod)
     cluster.settle()
     assert conditions(cluster)["Complete"] == ("True", "SuccessPolicy")
+
+
+def test_pods_of_a_deleted_job_lose_their_tracking_finalizer_and_go(cluster: Cluster) -> None:
+    make(cluster, parallelism=2, completions=2)
+    for pod in active(cluster):
+        run(cluster, pod, node="n1")
+    cluster.registry.delete(JOBS, "default", "pi", DeleteOptions())
+    cluster.settle()
+    assert cluster.store.get(JOBS, "default", "pi") is None
+    left = pods(cluster)
+    assert left and all(p["metadata"].get("deletionTimestamp") for p in left)
+    assert all(TRACKING not in (p["metadata"].get("finalizers") or []) for p in left)
+    for pod in left:
+        remove(cluster, pod)
+    cluster.settle()
+    assert pods(cluster) == []
