@@ -147,8 +147,9 @@ def _json_equal(a: Any, b: Any) -> bool:
 # == RFC 7386 merge patch ===============================================================
 
 
-def merge_patch(original: Any, patch: Any) -> Any:
-    """Apply a JSON merge patch (``application/merge-patch+json``).
+def merge_patch(original: Any, patch: Any, *, in_place: bool = False) -> Any:
+    """Apply a JSON merge patch (``application/merge-patch+json``); ``in_place`` changes
+    ``original`` rather than a copy (for a caller that owns a fresh copy).
 
     As evanphx/json-patch.v4 ``MergePatch`` (merge.go): a ``null`` patch body is rejected
     with 400 ``Invalid JSON Patch``; a patch that is not an object replaces the document;
@@ -160,7 +161,7 @@ def merge_patch(original: Any, patch: Any) -> Any:
         return copy.deepcopy(patch)
     if not isinstance(original, dict):
         return _without_nulls(patch)
-    doc = copy.deepcopy(original)
+    doc = original if in_place else copy.deepcopy(original)
     _merge_docs(doc, patch)
     return doc
 
@@ -199,8 +200,9 @@ def _without_nulls(value: Any) -> Any:
 _INDEX = re.compile(r"[+-]?[0-9]+")
 
 
-def json_patch(original: Any, ops: Any) -> Any:
-    """Apply a JSON patch (``application/json-patch+json``).
+def json_patch(original: Any, ops: Any, *, in_place: bool = False) -> Any:
+    """Apply a JSON patch (``application/json-patch+json``); ``in_place`` as for
+    :func:`merge_patch`.
 
     Errors are upstream's (handlers/patch.go ``applyJSPatch``): a body that is not a list
     of objects is 400, more than 10000 operations is 413, and an operation that cannot be
@@ -222,7 +224,7 @@ def json_patch(original: Any, ops: Any) -> Any:
         raise RequestEntityTooLarge(
             f"The allowed maximum operations in a JSON patch is {MAX_JSON_PATCH_OPERATIONS}, "
             f"got {len(ops)}")
-    doc = copy.deepcopy(original)
+    doc = original if in_place else copy.deepcopy(original)
     for op in ops:
         try:
             doc = _apply_op(doc, op or {})
@@ -371,8 +373,9 @@ _ERR_SET_ELEMENT_ORDER = "invalid patch format of setElementOrder list"
 
 
 def strategic_merge_patch(original: dict[str, Any], patch: Any,
-                          type_name: str | None) -> dict[str, Any]:
-    """Apply a strategic merge patch (``application/strategic-merge-patch+json``).
+                          type_name: str | None, *, in_place: bool = False) -> dict[str, Any]:
+    """Apply a strategic merge patch (``application/strategic-merge-patch+json``);
+    ``in_place`` as for :func:`merge_patch`.
 
     ``type_name`` is the definition of ``original`` (e.g. ``io.k8s.api.core.v1.Node``);
     lists merge by ``x-kubernetes-patch-merge-key`` where the schema says
@@ -384,7 +387,8 @@ def strategic_merge_patch(original: dict[str, Any], patch: Any,
     if not isinstance(patch, dict):
         raise BadRequest(f"json: cannot unmarshal {_json_kind(patch)} into Go value of type "
                          "map[string]interface {}")
-    return _smp_map(copy.deepcopy(original), copy.deepcopy(patch), type_name)
+    return _smp_map(original if in_place else copy.deepcopy(original), copy.deepcopy(patch),
+                    type_name)
 
 
 def _lookup(cursor: _Cursor, key: str) -> tuple[Field | None, _Cursor]:

@@ -546,16 +546,17 @@ class Resources:
         assert current is not None
         doc = bodies.load_json(raw)
         bodies.pop_duplicates(doc)
+        # ``current`` is this request's own copy of the live object: patch it in place
         if kind in ("json", "merge"):
-            result = (patch.json_patch(current, doc) if kind == "json"
-                      else patch.merge_patch(current, doc))
+            result = (patch.json_patch(current, doc, in_place=True) if kind == "json"
+                      else patch.merge_patch(current, doc, in_place=True))
             if not isinstance(result, dict):  # patch.go: DecodeInto the type fails
                 raise _invalid_patch(raw, bodies.kind_error(result))
             return result
         if not isinstance(doc, dict):  # patch.go: the patch must unmarshal into a map
             raise errors.BadRequest(f"json: cannot unmarshal {bodies.json_kind(doc)} into Go "
                                     "value of type map[string]interface {}")
-        return patch.strategic_merge_patch(current, doc, type_name)
+        return patch.strategic_merge_patch(current, doc, type_name, in_place=True)
 
     async def patch(self, request: web.Request, target: Target) -> web.StreamResponse:
         assert target.name is not None
