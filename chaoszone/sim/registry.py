@@ -398,7 +398,10 @@ class Registry:
             finalizers = [f for f in finalizers if f not in ("orphan", "foregroundDeletion")]
         grace = self._grace_period(rt, old, options)
         spec_finalizers = rt.kind == "Namespace" and (new.get("spec") or {}).get("finalizers")
-        if not finalizers and not grace and not spec_finalizers:
+        # Pods always delete gracefully (CheckGracefulDelete is true even for a grace period
+        # of 0): the deletionTimestamp is written first (a MODIFIED event), then the pod goes.
+        graceful = rt.kind == "Pod" and not rt.group and not meta.get("deletionTimestamp")
+        if not finalizers and not grace and not spec_finalizers and not graceful:
             if options.dry_run:
                 return old, True
             return self.store.remove(rt, ns, name, old.meta["uid"]), True
