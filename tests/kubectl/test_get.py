@@ -179,3 +179,14 @@ def test_get_watch_shows_scheduling_disabled_when_the_node_is_cordoned(kubectl, 
         kubectl.run("cordon", node)
         line = watch.wait_for(lambda line: "SchedulingDisabled" in line)
     assert columns(line)[:2] == [node, "Ready,SchedulingDisabled"]
+
+
+def test_get_watch_shows_terminating_when_a_pending_pod_is_deleted(kubectl, objects, namespace):
+    objects.pod("gone", running=False)
+    with streaming(kubectl, "get", "pods", "-n", namespace, "-w",
+                   "--output-watch-events") as watch:
+        watch.wait_for(lambda line: "gone" in line and "Pending" in line)
+        kubectl.run("delete", "pod", "gone", "-n", namespace)
+        modified = watch.wait_for(lambda line: line.startswith("MODIFIED") and "gone" in line)
+        deleted = watch.wait_for(lambda line: line.startswith("DELETED") and "gone" in line)
+    assert columns(modified)[3] == columns(deleted)[3] == "Terminating"
