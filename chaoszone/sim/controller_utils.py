@@ -54,6 +54,7 @@ __all__ = [
     "is_pod_terminating",
     "new_controller_ref",
     "omit_zero",
+    "only_status_changed",
     "parse_time",
     "pod_from_template",
     "ranked_pods_for_deletion",
@@ -369,6 +370,19 @@ def _write(registry: Registry, rt: ResourceType, obj: Obj) -> Obj | None:
         stored, _ = registry.update(rt, meta.get("namespace"), meta["name"], obj)
         return stored.obj
     return None
+
+
+def only_status_changed(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> bool:
+    """Whether an update changed nothing but the status: a controller's own status write,
+    which needs no new sync of its own."""
+    if old is None:
+        return False
+    keys = (old.keys() | new.keys()) - {"status", "metadata"}
+    if any(old.get(k) != new.get(k) for k in keys):
+        return False
+    om, nm = old.get("metadata") or {}, new.get("metadata") or {}
+    meta_keys = (om.keys() | nm.keys()) - {"resourceVersion", "managedFields"}
+    return all(om.get(k) == nm.get(k) for k in meta_keys)
 
 
 def update_status(registry: Registry, rt: ResourceType, namespace: str, name: str,

@@ -43,6 +43,7 @@ from chaoszone.sim.controller_utils import (
     is_pod_ready,
     new_controller_ref,
     omit_zero,
+    only_status_changed,
     parse_time,
     pod_from_template,
     scaled_value,
@@ -225,6 +226,8 @@ class DaemonSetController:
             key = (event.new.namespace, event.new.name)
             if event.type == DELETED:
                 self.expectations.delete(key)
+            elif only_status_changed(event.old.obj if event.old else None, event.new.obj):
+                return
             self.queue.add(key)
         elif rt is PODS:
             self._on_pod(event)

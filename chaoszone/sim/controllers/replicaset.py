@@ -33,6 +33,7 @@ from chaoszone.sim.controller_utils import (
     is_pod_ready,
     new_controller_ref,
     omit_zero,
+    only_status_changed,
     pod_from_template,
     ranked_pods_for_deletion,
     update_status,
@@ -88,6 +89,8 @@ class ReplicaSetController:
             key = (event.new.namespace, event.new.name)
             if event.type == DELETED:
                 self.expectations.delete(key)
+            elif only_status_changed(event.old.obj if event.old else None, event.new.obj):
+                return
             self.queue.add(key)
         elif rt is PODS:
             self._on_pod(event)

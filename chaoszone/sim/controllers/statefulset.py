@@ -42,6 +42,7 @@ from chaoszone.sim.controller_utils import (
     is_pod_ready,
     new_controller_ref,
     omit_zero,
+    only_status_changed,
     parse_time,
     safe_encode_string,
     template_patch,
@@ -51,7 +52,7 @@ from chaoszone.sim.registry import DeleteOptions
 from chaoszone.sim.resources import ResourceType, by_path
 from chaoszone.sim.runtime import Runtime
 from chaoszone.sim.selectors import LabelSelector, label_selector_from_dict
-from chaoszone.sim.watch import Event
+from chaoszone.sim.watch import DELETED, Event
 from chaoszone.sim.workqueue import WorkQueue
 
 __all__ = ["StatefulSetController"]
@@ -269,7 +270,9 @@ class StatefulSetController:
     def _on_event(self, event: Event) -> None:
         rt = event.resource
         if rt is STS:
-            self.queue.add((event.new.namespace, event.new.name))
+            if event.type == DELETED or not only_status_changed(
+                    event.old.obj if event.old else None, event.new.obj):
+                self.queue.add((event.new.namespace, event.new.name))
         elif rt is PODS:
             for version in (event.new, event.old):
                 if version is None:
