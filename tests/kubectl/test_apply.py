@@ -124,7 +124,7 @@ def test_server_side_apply_removes_a_field_when_its_only_manager_stops_applying_
     assert config["data"] == {"mode": "calm"}
 
 
-def test_scale_sets_the_replicas_through_the_scale_subresource(kubectl, objects, namespace):
+def test_scale_sets_the_replicas_when_given_a_count(kubectl, objects, namespace):
     kubectl.run("apply", "-f", "-", input=manifests(namespace))
     out = kubectl.run("scale", "deployment/web", "-n", namespace, "--replicas=5").stdout
     assert out.strip() == "deployment.apps/web scaled"

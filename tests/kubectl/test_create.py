@@ -89,7 +89,7 @@ def test_create_namespace_makes_an_active_namespace_when_named(kubectl, objects:
         kubectl.run("delete", "namespace", name, "--wait=false", check=False)
 
 
-def test_create_deployment_sends_a_protobuf_body_the_server_decodes(kubectl, objects,
+def test_create_deployment_makes_the_object_when_kubectl_sends_protobuf(kubectl, objects,
                                                                      namespace):
     out = kubectl.run("create", "deployment", "web", "-n", namespace, "--image=nginx:1.27",
                       "--replicas=3", "--port=8080").stdout

@@ -30,7 +30,7 @@ def section(text: str, name: str) -> str:
     return "\n".join(body)
 
 
-def test_describe_node_shows_labels_taints_lease_conditions_and_its_pods(
+def test_describe_node_shows_labels_taints_lease_conditions_and_pods_when_the_kubelet_reported(
         kubectl, objects: Objects, namespace):
     node = objects.node("a", zone="zone-b")
     objects.pod("on-node", node=node)
@@ -78,7 +78,7 @@ def test_describe_node_says_the_lease_is_missing_when_no_kubelet_renews_one(
     assert field(out, "Events") == "<none>"
 
 
-def test_describe_pod_shows_node_containers_conditions_and_events(
+def test_describe_pod_shows_node_containers_conditions_and_events_when_running(
         kubectl, objects: Objects, namespace):
     node = objects.node("a")
     pod = objects.pod("web", node=node, labels={"app": "web"}, containers=("app", "sidecar"))
@@ -110,7 +110,7 @@ def test_describe_pod_shows_node_containers_conditions_and_events(
     assert re.search(r"Warning\s+BackOff\s+\S+\s+kubelet\s+Back-off pulling image", events)
 
 
-def test_describe_pod_shows_a_pending_pod_without_a_node(kubectl, objects: Objects, namespace):
+def test_describe_pod_shows_no_node_when_the_pod_is_pending(kubectl, objects: Objects, namespace):
     objects.pod("waiting", running=False)
     out = kubectl.run("describe", "pod", "waiting", "-n", namespace).stdout
     assert field(out, "Node") == "<none>"

@@ -83,7 +83,7 @@ def test_cordon_and_uncordon_flip_unschedulable_when_run_in_turn(kubectl, object
     assert out.split()[1] == "Ready"
 
 
-def test_taint_adds_taints_and_removal_really_removes_them(kubectl, objects):
+def test_taint_removal_really_removes_when_the_taint_list_is_replaced(kubectl, objects):
     node = objects.node("a")
     assert kubectl.run("taint", "nodes", node, "zone=down:NoExecute").stdout.strip() == (
         f"node/{node} tainted")

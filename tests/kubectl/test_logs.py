@@ -77,7 +77,7 @@ def test_logs_fails_when_there_is_no_previous_container(kubectl, namespace, logg
                                    'container "app" in pod "api" not found')
 
 
-def test_logs_follow_streams_new_lines_until_the_container_stops(
+def test_logs_follow_streams_new_lines_until_it_ends_when_the_container_stops(
         kubectl, objects: Objects, namespace, logged):
     with streaming(kubectl, "logs", "-f", "web", "-n", namespace, "-c", "app",
                    "--tail=1") as follow:
