@@ -475,6 +475,7 @@ class Resources:
             raise errors.BadRequest(f'{rt.kind} in version "{rt.version}" cannot be handled as a '
                                     f"{rt.kind}: strict decoding error: " + ", ".join(problems))
         schema.prune_unknown_fields(obj, _type_name(rt))
+        schema.normalize_times(obj, _type_name(rt))
         return problems
 
     def _managed(self, request: web.Request, rt: ResourceType, live: Stored | None,
@@ -502,6 +503,7 @@ class Resources:
         if problems and validation == "Strict":
             raise _invalid_patch(raw, "strict decoding error: " + ", ".join(problems))
         schema.prune_unknown_fields(obj, _type_name(rt))
+        schema.normalize_times(obj, _type_name(rt))
         return problems
 
     async def create(self, request: web.Request, target: Target) -> web.StreamResponse:
@@ -581,7 +583,11 @@ class Resources:
         meta = new.get("metadata")
         if not isinstance(meta, dict):
             raise errors.BadRequest("the patched object has no metadata")
-        warnings = self._patch_fields(new, rt, validation, raw) if kind != "apply" else []
+        if kind != "apply":
+            warnings = self._patch_fields(new, rt, validation, raw)
+        else:
+            warnings = []
+            schema.normalize_times(new, _type_name(rt))
         if kind != "apply":
             new = self._managed(request, rt, existing, new)
         if existing is None:

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from types import MappingProxyType
 from typing import Any
@@ -31,6 +32,7 @@ __all__ = [
     "definition_names",
     "field",
     "gvks",
+    "normalize_times",
     "prune_unknown_fields",
     "raw_definition",
     "required",
@@ -423,3 +425,57 @@ def _walk_field(value: Any, prop: Field, path: str, out: list[str], prune: bool)
     elif prop.values is not None and isinstance(value, dict):
         for key, item in value.items():
             _walk_field(item, prop.values, _join(path, key), out, prune)
+
+
+_TIME = "io.k8s.apimachinery.pkg.apis.meta.v1.Time"
+_MICRO_TIME = "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime"
+_RFC3339_PARTS = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):(\d{2}))\Z")
+
+
+def normalize_times(obj: Any, type_name: str) -> None:
+    """Rewrite every ``metav1.Time`` and ``MicroTime`` in ``obj`` as kube-apiserver writes it
+    back after decoding: UTC with a ``Z``, whole seconds for Time (time.RFC3339) and six
+    digits for MicroTime (RFC3339Micro), so ``2025-01-01T02:00:00.5+02:00`` is stored as
+    ``2025-01-01T00:00:00Z``. Values that do not parse are left for :func:`type_error`."""
+    _normalize_definition(obj, type_name)
+
+
+def _normalize_definition(obj: Any, type_name: str) -> Any:
+    if type_name in (_TIME, _MICRO_TIME):
+        return _canonical_time(obj, micro=type_name == _MICRO_TIME)
+    found = definition(type_name)
+    if found is not None and found.properties and isinstance(obj, dict):
+        for key, value in obj.items():
+            prop = found.properties.get(key)
+            if prop is not None and value is not None:
+                obj[key] = _normalize_field(value, prop)
+    return obj
+
+
+def _normalize_field(value: Any, prop: Field) -> Any:
+    if prop.ref is not None:
+        return _normalize_definition(value, prop.ref)
+    if prop.items is not None and isinstance(value, list):
+        return [_normalize_field(item, prop.items) for item in value]
+    if prop.values is not None and isinstance(value, dict):
+        return {key: _normalize_field(item, prop.values) for key, item in value.items()}
+    return value
+
+
+def _canonical_time(value: Any, *, micro: bool) -> Any:
+    match = _RFC3339_PARTS.match(value) if isinstance(value, str) else None
+    if match is None:
+        return value
+    day, clock, fraction, sign, hours, minutes = match.groups()
+    try:
+        parsed = datetime.strptime(f"{day}T{clock}", "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        return value
+    if sign:
+        offset = timedelta(hours=int(hours), minutes=int(minutes))
+        parsed = parsed - offset if sign == "+" else parsed + offset
+    text = parsed.strftime("%Y-%m-%dT%H:%M:%S")
+    if micro:
+        text += "." + (fraction or "").ljust(6, "0")[:6]
+    return text + "Z"
