@@ -266,3 +266,26 @@ def _body(exc: ApiException) -> Any:
     import json
 
     return json.loads(exc.body)
+
+
+def test_timestamps_are_stored_in_utc_as_upstream_encodes_them_when_sent_with_offsets(
+        api_client: k8s.ApiClient, namespace: str) -> None:
+    from client_kinds import BY_ID
+
+    core = Ops(BY_ID["events"], api_client, namespace)
+    manifest = core.manifest()
+    manifest["firstTimestamp"] = "2025-01-01T02:00:00.75+02:00"
+    manifest["lastTimestamp"] = "2025-01-01T00:00:00+00:00"  # what the client sends for UTC
+    name = core.create(manifest).metadata.name
+    raw = core.raw(core.read, name)
+    assert raw["firstTimestamp"] == "2025-01-01T00:00:00Z"  # metav1.Time: whole seconds
+    assert raw["lastTimestamp"] == "2025-01-01T00:00:00Z"
+
+    new = Ops(BY_ID["events.events.k8s.io"], api_client, namespace)
+    manifest = new.manifest()
+    manifest["eventTime"] = "2025-01-01T01:00:00.5+01:00"
+    name = new.create(manifest).metadata.name
+    assert new.raw(new.read, name)["eventTime"] == "2025-01-01T00:00:00.500000Z"  # MicroTime
+    new.patch(name, {"eventTime": "2025-01-01T00:00:01+00:00"},
+              _content_type="application/merge-patch+json")
+    assert new.raw(new.read, name)["eventTime"] == "2025-01-01T00:00:01.000000Z"
