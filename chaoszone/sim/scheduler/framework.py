@@ -17,6 +17,7 @@ pkg/scheduler/schedule_one.go (``findNodesThatFitPod``, ``numFeasibleNodesToFind
 from __future__ import annotations
 
 import itertools
+import operator
 import random
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -537,7 +538,9 @@ class Framework:
         if not masks:
             candidates = rotation
         else:
-            mask = masks[0] if len(masks) == 1 else list(map(all, zip(*masks, strict=True)))
+            mask = masks[0]
+            for other in masks[1:]:
+                mask = list(map(operator.and_, mask, other))
             candidates = itertools.compress(rotation, itertools.chain(
                 itertools.islice(mask, start, None), itertools.islice(mask, start)))
         if not rest:

@@ -190,6 +190,8 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, ScorePlugin):
         has_constraints = bool(pod.preferred_affinity or pod.preferred_anti_affinity)
         all_nodes: Iterable[NodeInfo] = (self.cache.node_infos() if has_constraints
                                          else self.cache.nodes_with_affinity_pods())
+        if not has_constraints and not all_nodes:
+            return Status(Code.Skip)  # nothing to score: no terms here, none placed
         preferred = _merge_namespaces(self.cache, pod.preferred_affinity)
         preferred_anti = _merge_namespaces(self.cache, pod.preferred_anti_affinity)
         ns_labels = _namespace_labels(self.cache, pod.namespace)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,10 +93,27 @@ def _merge_match_labels(selector: LabelSelector, match_labels: Mapping[str, str]
     return selector.add(*(Requirement(k, "=", (v,)) for k, v in sorted(match_labels.items())))
 
 
+_PARSED: dict[str, tuple[Constraint, ...]] = {}
+
+
 def parse_constraints(raw: Sequence[Mapping[str, Any]], pod_labels: Mapping[str, str],
                       action: str) -> list[Constraint]:
     """``filterTopologySpreadConstraints``: the constraints with ``whenUnsatisfiable ==
-    action``, defaulted; raises :class:`ApiError` for a selector that does not parse."""
+    action``, defaulted; raises :class:`ApiError` for a selector that does not parse.
+    Parsed once per distinct input (the pods of a workload share it)."""
+    uses_labels = any(c.get("matchLabelKeys") for c in raw)
+    key = repr((raw, action, pod_labels if uses_labels else None))
+    found = _PARSED.get(key)
+    if found is None:
+        found = tuple(_parse_constraints(raw, pod_labels, action))
+        if len(_PARSED) > 1024:
+            _PARSED.clear()
+        _PARSED[key] = found
+    return list(found)
+
+
+def _parse_constraints(raw: Sequence[Mapping[str, Any]], pod_labels: Mapping[str, str],
+                       action: str) -> list[Constraint]:
     out: list[Constraint] = []
     for c in raw:
         if c.get("whenUnsatisfiable") != action:
@@ -331,9 +349,10 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, ScorePlugin):
             values = self.cache.label_vector(key)
             masks.append(list(map(verdict.get, values,
                                   itertools.repeat(offset <= max_skew, len(values)))))
-        if len(masks) == 1:
-            return masks[0]
-        return list(map(all, zip(*masks, strict=True)))
+        mask = masks[0]
+        for other in masks[1:]:
+            mask = list(map(operator.and_, mask, other))
+        return mask
 
     def feasible_nodes(self, state: CycleState, pod: PodInfo,
                        nodes: Sequence[NodeInfo]) -> Sequence[NodeInfo]:
