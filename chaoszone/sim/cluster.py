@@ -283,8 +283,9 @@ class Cluster:
         self.registry.bind(namespace, name, binding)
 
     def pod_log(self, pod: dict[str, Any], *, container: str | None, tail: int | None,
-                since_seconds: int | None, timestamps: bool, previous: bool) -> str:
-        """The text of ``pods/log``, with the kubelet's errors for containers not started."""
+                since_seconds: int | None, timestamps: bool, previous: bool) -> str | None:
+        """The text of ``pods/log``, with the kubelet's errors for containers not started;
+        None for a pod on no node (LogLocation has no kubelet to ask: 204 No Content)."""
         spec = pod.get("spec") or {}
         name = pod["metadata"]["name"]
         names = [c["name"] for c in spec.get("containers") or []]
@@ -297,6 +298,8 @@ class Cluster:
         inits = [c["name"] for c in spec.get("initContainers") or []]
         if container not in names and container not in inits:
             raise errors.BadRequest(f"container {container} is not valid for pod {name}")
+        if not spec.get("nodeName"):
+            return None
         statuses = (pod.get("status") or {}).get("containerStatuses") or []
         statuses = statuses + ((pod.get("status") or {}).get("initContainerStatuses") or [])
         state = next((s.get("state") or {} for s in statuses if s.get("name") == container), {})

@@ -840,6 +840,8 @@ class Resources:
         text = self.cluster.pod_log(
             pod.obj, container=container, tail=tail, since_seconds=since,
             timestamps=timestamps, previous=previous)
+        if text is None:  # no node: genericrest.LocationStreamer without a Location
+            return web.Response(status=204)
         if parse_bool("follow", query_one(query, "follow")) and not previous:
             # pod_log checked the container; without one named, the pod has exactly one
             name = container or pod.obj["spec"]["containers"][0]["name"]
