@@ -107,3 +107,10 @@ def test_logs_follow_ends_when_the_pod_is_deleted(kubectl, objects, namespace, l
         kubectl.run("delete", "pod", "api", "-n", namespace, "--grace-period=0", "--force")
         assert follow.finish() == 0
     assert follow.out == ["api ready"]
+
+
+def test_logs_prints_nothing_when_the_pod_has_no_node(kubectl, objects, namespace):
+    """A pod no scheduler has placed has no kubelet to ask: the API answers 204."""
+    objects.pod("unplaced", running=False)
+    proc = kubectl.run("logs", "unplaced", "-n", namespace)
+    assert proc.stdout == proc.stderr == ""
