@@ -81,3 +81,22 @@ def test_every_shared_fidelity_case_passes() -> None:
     outcomes = fidelity.run_files(sorted(glob.glob(str(SHARED / "*.yaml"))))
     assert [o.line() for o in outcomes if o.kind == "FAIL"] == []
     assert sum(1 for o in outcomes if o.kind == "PASS") >= 100
+
+
+def test_a_failed_scheduling_message_is_checked_whole_with_its_preemption_part() -> None:
+    volumes = {"nodes": [{"name": "a"}, {"name": "b"}],
+               "persistentVolumeClaims": [{"name": "data", "storageClassName": "fast"}],
+               "storageClasses": [{"name": "fast", "provisioner": "x",
+                                   "volumeBindingMode": "Immediate"}]}
+    message = ("0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. "
+               "preemption: 0/2 nodes are available: 2 Preemption is not helpful for "
+               "scheduling.")
+    whole = {"id": "ctl-900", "name": "w", "scope": "scheduler", "cluster": volumes,
+             "pod": {"pvc": "data"}, "expect": {"message": message, "feasible": []}}
+    shape = {"id": "ctl-901", "name": "s", "scope": "controller", "cluster": volumes,
+             "pod": {"pvc": "data"},
+             "expect": {"FailedScheduling_contains": "pod has unbound immediate"}}
+    assert fidelity.run_case(whole).kind == "PASS"
+    assert fidelity.run_case(shape).kind == "PASS"
+    wrong = dict(whole, expect={"message": message.replace("2 Preemption", "1 Preemption")})
+    assert fidelity.run_case(wrong).kind == "FAIL"
