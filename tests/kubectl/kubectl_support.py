@@ -369,7 +369,7 @@ class Stream:
 
 
 @contextlib.contextmanager
-def streaming(kubectl: Kubectl, *args: str) -> Iterator[Stream]:
+def streaming(kubectl: Kubectl | VersionedKubectl, *args: str) -> Iterator[Stream]:
     """Run ``kubectl args`` in the background for the ``with`` block; killed at its end."""
     stream = Stream(kubectl.popen(*args))
     try:
@@ -419,4 +419,11 @@ class VersionedKubectl:
                 f"{Path(self.binary).name} {' '.join(args)} exited {proc.returncode}\n"
                 f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
         return proc
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": self.home,
+               "KUBECONFIG": self.sim.kubeconfig}
+        return subprocess.Popen([self.binary, "--cache-dir", self.cache_dir, *args],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=env)
 

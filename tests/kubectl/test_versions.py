@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from kubectl_support import Objects
+from kubectl_support import Objects, streaming
 
 pytestmark = pytest.mark.kubectl
 
 
-def test_versioned_kubectl_gets_and_applies_when_run_directly(
+def test_versioned_kubectl_gets_applies_and_watches_when_run_directly(
         versioned_kubectl, objects: Objects, namespace):
     kubectl = versioned_kubectl
     node = objects.node("a", zone="zone-c")
@@ -44,3 +44,9 @@ def test_versioned_kubectl_gets_and_applies_when_run_directly(
     labelled = objects.get("nodes", node)
     assert labelled is not None
     assert labelled["metadata"]["labels"]["chaos"] == "on"
+
+    with streaming(kubectl, "get", "node", node, "-w") as watch:
+        watch.wait_for(lambda line: line.startswith(node) and " Ready " in line)
+        kubectl.run("cordon", node)
+        line = watch.wait_for(lambda line: "SchedulingDisabled" in line)
+    assert line.split()[:2] == [node, "Ready,SchedulingDisabled"]
