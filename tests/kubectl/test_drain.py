@@ -106,3 +106,21 @@ def test_drain_deletes_the_pods_when_eviction_is_disabled(kubectl, objects: Obje
     assert "pod/web deleted" in out
     assert out[-1] == f"node/{node} drained"
     assert objects.names("pods") == ["db"]
+
+
+def test_drain_empties_every_node_of_a_zone_when_selected_by_label(
+        kubectl, objects: Objects, namespace):
+    zone = f"{namespace}-zone"  # a zone of this test's own: other tests' nodes stay out
+    a1, a2 = objects.node("a1", zone=zone), objects.node("a2", zone=zone)
+    b1 = objects.node("b1", zone=f"{namespace}-other")
+    for name, node in (("on-a1", a1), ("on-a2", a2), ("on-b1", b1)):
+        objects.pod(name, node=node, grace=0)
+    proc = kubectl.run("drain", "-l", f"topology.kubernetes.io/zone={zone}", "--force",
+                       "--timeout=30s")
+    out = proc.stdout.splitlines()
+    assert {f"node/{a1} cordoned", f"node/{a2} cordoned", f"node/{a1} drained",
+            f"node/{a2} drained", "pod/on-a1 evicted", "pod/on-a2 evicted"} <= set(out)
+    assert objects.names("pods") == ["on-b1"]
+    rows = kubectl.run("get", "nodes", a1, a2, b1, "--no-headers").stdout.splitlines()
+    assert [row.split()[1] for row in rows] == [
+        "Ready,SchedulingDisabled", "Ready,SchedulingDisabled", "Ready"]

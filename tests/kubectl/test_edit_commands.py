@@ -5,7 +5,7 @@ kubectl prints."""
 from __future__ import annotations
 
 import pytest
-from kubectl_support import Objects
+from kubectl_support import Objects, streaming
 
 pytestmark = pytest.mark.kubectl
 
@@ -120,3 +120,16 @@ def test_taint_fails_when_removing_a_taint_the_node_does_not_have(kubectl, objec
     proc = kubectl.run("taint", "nodes", node, "ghost:NoSchedule-", check=False)
     assert proc.returncode == 1
     assert "taint \"ghost:NoSchedule\" not found" in proc.stderr
+
+
+def test_taint_no_execute_evicts_pods_that_do_not_tolerate_it_when_added(
+        kubectl, objects, namespace):
+    """The taint eviction controller deletes pods without a matching toleration at once."""
+    node = objects.node("a")
+    objects.pod("doomed", node=node, grace=0)
+    with streaming(kubectl, "get", "pods", "-n", namespace, "-w",
+                   "--output-watch-events") as watch:
+        watch.wait_for(lambda line: "doomed" in line and "Running" in line)
+        kubectl.run("taint", "nodes", node, "chaos=zone-down:NoExecute")
+        watch.wait_for(lambda line: line.startswith("DELETED") and "doomed" in line)
+    assert objects.get("pods", "doomed") is None
