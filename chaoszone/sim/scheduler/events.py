@@ -42,9 +42,6 @@ PV_CHANGE = "PersistentVolumeChange"
 PVC_CHANGE = "PersistentVolumeClaimChange"
 STORAGE_CLASS_CHANGE = "StorageClassChange"
 NAMESPACE_CHANGE = "NamespaceChange"
-SERVICE_CHANGE = "ServiceChange"
-
-ALL_NODE_UPDATES = frozenset({NODE_LABEL, NODE_TAINT, NODE_ALLOCATABLE})
 
 
 def node_update_events(old: Mapping[str, Any], new: Mapping[str, Any]) -> set[str]:

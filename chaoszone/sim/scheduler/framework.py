@@ -2,11 +2,17 @@
 scheduling attempt (PreFilter, Filter, PostFilter, PreScore, Score, NormalizeScore,
 selection) over the nodes the cache holds.
 
-A filter plugin answers for a batch of nodes at once (``filter_nodes``), so the hot
-plugins can loop without a call per node; the framework keeps upstream's rule that the
-first plugin (in profile order) that rejects a node decides that node's status. The
-number of feasible nodes looked for is upstream's adaptive ``percentageOfNodesToScore``,
-and the search continues round-robin from where the previous attempt stopped.
+A filter plugin answers for a batch of nodes at once (``filter_nodes``); the framework
+keeps upstream's rule that the first plugin (in profile order) that rejects a node
+decides that node's status. The number of feasible nodes looked for is upstream's
+adaptive ``percentageOfNodesToScore``, and the search continues round-robin from where
+the previous attempt stopped.
+
+Scheduling thousands of pods of the same shape on a thousand nodes cannot afford a
+Python call per node and plugin: the search needs only the nodes that pass, so it runs
+the plugins cheapest first without building statuses (which are worked out only for a
+diagnosis), and verdicts and scores that depend on a node alone are kept per pod shape
+in :class:`NodeVectors`, recomputed only for the nodes that changed.
 
 Upstream: pkg/scheduler/framework/interface.go (``Status``, codes), types.go
 (``FitError.Error``), runtime/framework.go (``RunPreFilterPlugins``...),
@@ -20,10 +26,10 @@ import itertools
 import operator
 import random
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 from chaoszone.sim.scheduler.cache import Cache
 from chaoszone.sim.scheduler.types import NodeInfo, PodInfo
@@ -41,7 +47,6 @@ __all__ = [
     "PreFilterResult",
     "ScheduleResult",
     "ScorePlugin",
-    "Snapshot",
     "Status",
     "default_normalize",
     "fit_error_message",
@@ -87,19 +92,8 @@ class Status:
         return self.code in (Code.Unschedulable, Code.UnschedulableAndUnresolvable,
                              Code.Pending)
 
-    def with_plugin(self, plugin: str) -> Status:
-        self.plugin = plugin
-        return self
-
     def __repr__(self) -> str:
         return f"Status({self.code.name}, {self.reasons!r}, plugin={self.plugin!r})"
-
-
-def code_of(status: Status | None) -> Code:
-    return Code.Success if status is None else status.code
-
-
-SKIP = Code.Skip
 
 
 @dataclass
@@ -114,18 +108,6 @@ class PreFilterResult:
         if self.node_names is None:
             return PreFilterResult(other.node_names)
         return PreFilterResult(self.node_names & other.node_names)
-
-
-class Snapshot(Protocol):
-    """What plugins may read about the cluster during a cycle."""
-
-    def node_infos(self) -> Sequence[NodeInfo]: ...
-
-    def get(self, name: str) -> NodeInfo | None: ...
-
-    def nodes_with_affinity_pods(self) -> Iterable[NodeInfo]: ...
-
-    def nodes_with_required_anti_affinity_pods(self) -> Iterable[NodeInfo]: ...
 
 
 class CycleState:

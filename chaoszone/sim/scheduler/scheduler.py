@@ -165,10 +165,6 @@ class Scheduler:
         found = self._diagnoses.get((namespace, name))
         return None if found is None else {n: list(v) for n, v in found.items()}
 
-    def pending(self) -> list[Key]:
-        """The pods waiting to be scheduled (in any queue)."""
-        return sorted(self.queue.keys())
-
     # -- informers -------------------------------------------------------------------
 
     def _sync(self) -> None:

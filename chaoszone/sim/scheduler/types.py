@@ -463,7 +463,7 @@ class NodeInfo:
     """
 
     __slots__ = (
-        "allocatable", "free", "generation", "images", "labels", "memo", "name", "node",
+        "allocatable", "free", "generation", "images", "labels", "name", "node",
         "non_zero_cpu", "non_zero_memory", "pods", "pods_with_affinity",
         "pods_with_required_anti_affinity", "requested", "taints", "unschedulable",
         "used_ports", "zone",
@@ -488,15 +488,12 @@ class NodeInfo:
         self.used_ports: dict[tuple[str, int], set[str]] = {}
         #: room left: (pods, millicores, memory, ephemeral storage)
         self.free = (0, 0, 0, 0)
-        #: what plugins computed for this version of the node (cleared on every change)
-        self.memo: dict[Any, Any] = {}
         self.generation = next(_generation)
 
     def _changed(self) -> None:
         alloc, used = self.allocatable, self.requested
         self.free = (alloc.allowed_pods - len(self.pods), alloc.milli_cpu - used.milli_cpu,
                      alloc.memory - used.memory, alloc.ephemeral - used.ephemeral)
-        self.memo = {}
         self.generation = next(_generation)
 
     def set_node(self, node: dict[str, Any]) -> None:

@@ -44,23 +44,18 @@ class BalancedAllocation(ScorePlugin):
                     nodes: Sequence[NodeInfo]) -> list[int]:
         req = pod.requests
         cpu, memory = req.milli_cpu, req.memory
-        key = ("BalancedAllocation", cpu, memory)
         out: list[int] = []
         append = out.append
         for node in nodes:
-            memo = node.memo
-            found = memo.get(key)
-            if found is None:
-                alloc = node.allocatable
-                used = node.requested
-                cap_cpu, cap_mem = alloc.milli_cpu, alloc.memory
-                if cap_cpu and cap_mem:
-                    f1 = min((used.milli_cpu + cpu) / cap_cpu, 1.0)
-                    f2 = min((used.memory + memory) / cap_mem, 1.0)
-                    found = memo[key] = int((1 - abs((f1 - f2) / 2)) * MAX_NODE_SCORE)
-                else:
-                    found = memo[key] = MAX_NODE_SCORE
-            append(found)
+            alloc = node.allocatable
+            used = node.requested
+            cap_cpu, cap_mem = alloc.milli_cpu, alloc.memory
+            if cap_cpu and cap_mem:
+                f1 = min((used.milli_cpu + cpu) / cap_cpu, 1.0)
+                f2 = min((used.memory + memory) / cap_mem, 1.0)
+                append(int((1 - abs((f1 - f2) / 2)) * MAX_NODE_SCORE))
+            else:
+                append(MAX_NODE_SCORE)  # one fraction or none: no deviation
         return out
 
     def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> int:

@@ -122,15 +122,9 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, ScorePlugin):
     def score_nodes(self, state: CycleState, pod: PodInfo,
                     nodes: Sequence[NodeInfo]) -> list[int]:
         cpu, memory = pod.non_zero_cpu, pod.non_zero_memory
-        key = ("LeastAllocated", cpu, memory)
         out: list[int] = []
         append = out.append
         for node in nodes:
-            memo = node.memo
-            found = memo.get(key)
-            if found is not None:
-                append(found)
-                continue
             alloc = node.allocatable
             cap_cpu, cap_mem = alloc.milli_cpu, alloc.memory
             total = weights = 0
@@ -142,6 +136,5 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, ScorePlugin):
                 req = node.non_zero_memory + memory
                 total += (cap_mem - req) * MAX_NODE_SCORE // cap_mem if req <= cap_mem else 0
                 weights += 1
-            score = memo[key] = total // weights if weights else 0
-            append(score)
+            append(total // weights if weights else 0)
         return out
