@@ -680,7 +680,7 @@ class DeploymentController:
         except errors.ApiError:
             return False
         if old != size:
-            verb = "up" if operation == "up" else "down"
+            verb = "up" if old < size else "down"
             self.runtime.record_event(
                 d, DEPLOYMENTS, "Normal", "ScalingReplicaSet",
                 f"Scaled {verb} replica set {rs['metadata']['name']} from {old} to {size}",

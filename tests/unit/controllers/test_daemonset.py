@@ -257,3 +257,25 @@ def test_an_adopted_orphan_is_replaced_by_the_rolling_update_as_out_of_date(
     assert placed(cluster) == {}, "the node's one pod is still terminating"
     remove_terminating(cluster)
     assert list(placed(cluster)) == ["n1"]
+
+
+def test_a_surging_update_starts_the_new_pod_before_deleting_the_old(cluster: Cluster) -> None:
+    add_node(cluster, "n1")
+    ds = cluster.registry.create(DAEMONSETS, "default", {
+        "metadata": {"name": "agent"},
+        "spec": {"selector": {"matchLabels": {"app": "agent"}},
+                 "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {
+                     "maxSurge": 1, "maxUnavailable": 0}},
+                 "template": template({"app": "agent"})}}).obj
+    cluster.settle()
+    start_all(cluster)
+    old = placed(cluster)["n1"]
+    ds = cluster.registry.get(DAEMONSETS, "default", "agent").copy()
+    ds["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:1.28"
+    cluster.registry.update(DAEMONSETS, "default", "agent", ds)
+    cluster.settle()
+    on_node = [p["metadata"]["name"] for p in pods(cluster, active_only=True)]
+    assert len(on_node) == 2 and old in on_node, "the new pod surges beside the old one"
+    start_all(cluster)
+    assert [p["metadata"]["name"] for p in pods(cluster, active_only=True)] == [
+        n for n in on_node if n != old]

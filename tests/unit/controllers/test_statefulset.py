@@ -272,3 +272,17 @@ def test_status_reports_what_rollout_status_reads(cluster: Cluster) -> None:
     assert st["readyReplicas"] == st["replicas"] == st["availableReplicas"] == 2
     assert st["currentRevision"] == st["updateRevision"]
     assert st["collisionCount"] == 0
+
+
+def test_parallel_also_waits_for_a_terminating_pod_but_not_for_its_neighbours(
+        cluster: Cluster) -> None:
+    make(cluster, podManagementPolicy="Parallel")
+    start_in_order(cluster, node="c1")
+    cluster.registry.delete(PODS, "default", "db-0", DeleteOptions())
+    change(cluster, replicas=4)
+    assert get(cluster, PODS, "db-0")["metadata"].get("deletionTimestamp")
+    assert names(pods(cluster)) == ["db-0", "db-1", "db-2", "db-3"], \
+        "db-3 comes at once; db-0 is not made twice"
+    remove(cluster, get(cluster, PODS, "db-0"))
+    cluster.settle()
+    assert not get(cluster, PODS, "db-0")["metadata"].get("deletionTimestamp")
