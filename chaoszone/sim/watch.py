@@ -125,12 +125,12 @@ class Watcher:
             self.last_rv = event.rv
             return
         now = self._passes(event.new)
-        if event.type == DELETED:
-            if now:
-                self.pending.append((DELETED, event.new))
-        elif event.type == ADDED:
-            if now:
-                self.pending.append((ADDED, event.new))
+        if event.type in (ADDED, DELETED):
+            if not now:
+                # nothing to send: waking the writer would have it spin on an empty queue
+                self.last_rv = event.rv
+                return
+            self.pending.append((event.type, event.new))
         else:
             before = self._passes(event.old)
             if now and before:

@@ -51,6 +51,18 @@ def test_an_update_that_makes_an_object_stop_matching_arrives_as_deleted() -> No
     assert obj.resource_version == store.resource_version  # with the event's version
 
 
+def test_objects_outside_the_selector_do_not_wake_the_watcher() -> None:
+    # A wake with nothing pending made the watch handler spin, starving the event loop
+    # until the watch timed out.
+    store = Store(Clock())
+    watcher = store.hub.subscribe(CONFIGMAPS, None, has_app_web)
+    store.create(CONFIGMAPS, cm("a"))
+    store.remove(CONFIGMAPS, "default", "a")
+    assert not watcher.wake.is_set()
+    assert watcher.pending == []
+    assert watcher.last_rv == store.resource_version
+
+
 def test_since_replays_only_later_events_of_the_resource() -> None:
     store = Store(Clock())
     store.create(CONFIGMAPS, cm("a"))
