@@ -1,0 +1,314 @@
+"""Expectations: wait, on watches, until the cluster reaches a state, or fail saying why.
+
+    expect.ready(web, within=60)                               # every replica Ready
+    expect.ready(web, within=90, outside_zones={"zone-a"})     # ... none counted in zone-a
+    expect.spread(web, max_skew=1)                             # Ready pods evenly over zones
+    expect.pending(pinned, reason="Unschedulable", within=30)  # stuck, for this reason
+    expect.nodes_not_ready(cluster.zone("zone-a"), within=60)  # the fault bit
+
+Budgets (``within``) are cluster seconds on every target; the target converts them to
+wall seconds (the simulator runs faster than the wall clock). Each expectation lists the
+objects once, then follows a watch from that list's resourceVersion and resolves on the
+first event that makes it true: no polling, no sleeps. A transient API error (a dropped
+connection, 429, 5xx) is retried with tenacity; a watch that expires (410) is listed
+again. When the budget runs out, :class:`ExpectationFailed` (an ``AssertionError``, so a
+test *failure*) shows every distinct state observed, in time order, in cluster seconds.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+import tenacity
+import urllib3
+from kubernetes import client, watch
+
+from chaoszone.errors import ExpectationFailed, TargetError
+from chaoszone.targets import PodRef, PodState, Target, Workload, ZoneRef, node_zones, pod_state
+
+__all__ = [
+    "nodes_cordoned",
+    "nodes_not_ready",
+    "nodes_ready",
+    "nodes_tainted",
+    "pending",
+    "ready",
+    "spread",
+]
+
+__tracebackhide__ = True
+
+#: the fault taints the node-lifecycle controller sets
+FAULT_TAINT_KEYS = ("node.kubernetes.io/unreachable", "node.kubernetes.io/not-ready")
+
+Judge = Callable[[list[Any]], tuple[bool, str]]
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, client.ApiException):
+        return exc.status in (429, 500, 502, 503, 504) or exc.status == 0
+    return isinstance(exc, urllib3.exceptions.HTTPError | ConnectionError)
+
+
+_retry = tenacity.retry(retry=tenacity.retry_if_exception(_transient),
+                        wait=tenacity.wait_exponential(multiplier=0.1, max=2),
+                        stop=tenacity.stop_after_attempt(6), reraise=True)
+
+
+def _key(obj: Any) -> tuple[str, str]:
+    return (obj.metadata.namespace or "", obj.metadata.name)
+
+
+def _observe(target: Target, list_fn: Callable[..., Any], *, within: float, what: str,
+             judge: Judge, **kwargs: Any) -> list[Any]:
+    """Watch ``list_fn`` until ``judge(items)`` is true; ``within`` cluster seconds."""
+    __tracebackhide__ = True
+    if isinstance(within, bool) or not isinstance(within, int | float) or within < 0:
+        raise ValueError(f"within is a number of cluster seconds >= 0, got {within!r}")
+    start = time.monotonic()
+    deadline = start + target.wall_seconds(within)
+    timeline: list[tuple[float, str]] = []
+
+    def judged(items: dict[tuple[str, str], Any]) -> bool:
+        ok, summary = judge(list(items.values()))
+        if not timeline or timeline[-1][1] != summary:
+            timeline.append((target.cluster_seconds(time.monotonic() - start), summary))
+        return ok
+
+    @_retry
+    def relist() -> tuple[dict[tuple[str, str], Any], str]:
+        listed = list_fn(**kwargs)
+        return {_key(i): i for i in listed.items}, listed.metadata.resource_version
+
+    try:
+        items, rv = relist()
+        if judged(items):
+            return list(items.values())
+        while (left := deadline - time.monotonic()) > 0:
+            stream: Any = watch.Watch()  # type: ignore[no-untyped-call]
+            try:
+                for event in stream.stream(list_fn, resource_version=rv,
+                                           timeout_seconds=max(1, math.ceil(left)),
+                                           _request_timeout=left + 10, **kwargs):
+                    obj = event["object"]
+                    if event["type"] == "BOOKMARK":
+                        rv = obj.metadata.resource_version if hasattr(obj, "metadata") \
+                            else obj["metadata"]["resourceVersion"]
+                        continue
+                    rv = obj.metadata.resource_version
+                    if event["type"] == "DELETED":
+                        items.pop(_key(obj), None)
+                    else:
+                        items[_key(obj)] = obj
+                    if judged(items):
+                        return list(items.values())
+                    if time.monotonic() >= deadline:
+                        break
+            except client.ApiException as exc:
+                if exc.status != 410 and not _transient(exc):
+                    raise
+                items, rv = relist()
+                if judged(items):
+                    return list(items.values())
+            except (urllib3.exceptions.HTTPError, ConnectionError):
+                items, rv = relist()
+                if judged(items):
+                    return list(items.values())
+            finally:
+                stream.stop()
+    except client.ApiException as exc:
+        raise TargetError(f"while waiting for {what}: the API answered {exc.status} "
+                          f"{exc.reason}: {exc.body}") from exc
+    except (urllib3.exceptions.HTTPError, ConnectionError) as exc:
+        raise TargetError(f"while waiting for {what}: the API is unreachable: {exc}") from exc
+    lines = "\n".join(f"  +{t:7.1f}s  {s}" for t, s in timeline)
+    raise ExpectationFailed(
+        f"{what}: not within {within:g} cluster seconds. Observed (cluster seconds after the "
+        f"expectation began):\n{lines}")
+
+
+# -- pods ---------------------------------------------------------------------------------------
+
+def _by_zone(pods: Collection[PodState]) -> str:
+    counts: dict[str, int] = {}
+    for p in pods:
+        counts[p.zone or "-"] = counts.get(p.zone or "-", 0) + 1
+    return ", ".join(f"{z} {n}" for z, n in sorted(counts.items())) or "none"
+
+
+def _pod_states(pods: list[Any], zones: Mapping[str, str]) -> list[PodState]:
+    return sorted((pod_state(p, zones) for p in pods), key=lambda p: p.name)
+
+
+def ready(workload: Workload, *, within: float, outside_zones: Collection[str] = (),
+          inside_zones: Collection[str] | None = None,
+          min_ready: int | None = None) -> list[PodState]:
+    """Wait until ``min_ready`` (default: the workload's replicas) of its pods are Running
+    and Ready, counting only pods outside ``outside_zones`` and, when given, inside
+    ``inside_zones``. Returns the pods counted."""
+    __tracebackhide__ = True
+    target = workload.target
+    wanted = workload.replicas if min_ready is None else min_ready
+    if wanted is None:
+        raise ValueError(f"{workload} has no replica count; pass min_ready=")
+    zones = node_zones(target)
+    excluded, included = set(outside_zones), None if inside_zones is None else set(inside_zones)
+    _check_zones(zones, excluded | (included or set()))
+    counted: list[PodState] = []
+
+    def judge(pods: list[Any]) -> tuple[bool, str]:
+        states = _pod_states(pods, zones)
+        good = [p for p in states if p.ready and not p.deleting and p.zone not in excluded
+                and (included is None or p.zone in included)]
+        counted[:] = good
+        others = [p for p in states if p not in good]
+        rest = "; ".join(f"{p.name} {p.phase}{' deleting' if p.deleting else ''}"
+                         f"{' ready' if p.ready else ''} on {p.node or '-'} ({p.zone or '-'})"
+                         for p in others)
+        return len(good) >= wanted, (f"{len(good)}/{wanted} ready where counted "
+                                     f"({_by_zone(good)})" + (f"; others: {rest}" if rest
+                                                              else ""))
+
+    where = (f" outside {', '.join(sorted(excluded))}" if excluded else "") + \
+        (f" inside {', '.join(sorted(included))}" if included is not None else "")
+    _observe(target, client.CoreV1Api(target.api_client()).list_namespaced_pod,
+             within=within, what=f"{workload}: {wanted} pod(s) Ready{where}", judge=judge,
+             namespace=workload.namespace, label_selector=workload.label_selector)
+    return counted
+
+
+def spread(workload: Workload, *, max_skew: int = 1, within: float = 30,
+           zones: Collection[str] | None = None) -> dict[str, int]:
+    """Wait until the workload's Ready pods number its replicas and differ by at most
+    ``max_skew`` between ``zones`` (default: every zone with nodes). Returns the counts."""
+    __tracebackhide__ = True
+    target = workload.target
+    node_zone = node_zones(target)
+    names = sorted(set(zones) if zones is not None else {z for z in node_zone.values() if z})
+    _check_zones(node_zone, set(names))
+    wanted = workload.replicas or 0
+    result: dict[str, int] = {}
+
+    def judge(pods: list[Any]) -> tuple[bool, str]:
+        good = [p for p in _pod_states(pods, node_zone) if p.ready and not p.deleting]
+        counts = {z: sum(1 for p in good if p.zone == z) for z in names}
+        result.clear()
+        result.update(counts)
+        skew = max(counts.values()) - min(counts.values()) if counts else 0
+        return (len(good) >= wanted and skew <= max_skew,
+                f"{len(good)}/{wanted} ready; " + ", ".join(f"{z} {n}" for z, n in counts.items())
+                + f" (skew {skew})")
+
+    _observe(target, client.CoreV1Api(target.api_client()).list_namespaced_pod,
+             within=within, what=f"{workload}: spread over {', '.join(names)} with skew at "
+                                 f"most {max_skew}", judge=judge,
+             namespace=workload.namespace, label_selector=workload.label_selector)
+    return result
+
+
+def pending(ref: Workload | PodRef, *, reason: str = "Unschedulable",
+            message: str | None = None, within: float = 30, count: int = 1) -> list[str]:
+    """Wait until ``count`` pods of ``ref`` are Pending, unscheduled with ``reason`` (the
+    PodScheduled condition's) and, when given, a message containing ``message``.
+    Returns their scheduling messages."""
+    __tracebackhide__ = True
+    target = ref.target
+    found: list[str] = []
+
+    def judge(pods: list[Any]) -> tuple[bool, str]:
+        seen, match = [], []
+        for p in sorted(pods, key=lambda p: p.metadata.name):
+            cond = next((c for c in (p.status.conditions or []) if c.type == "PodScheduled"),
+                        None)
+            phase = p.status.phase or "Pending"
+            why = f"{cond.reason}: {cond.message}" if cond is not None and cond.reason else ""
+            on = f" on {p.spec.node_name}" if p.spec.node_name else ""
+            seen.append(f"{p.metadata.name} {phase}{on}{' (' + why + ')' if why else ''}")
+            if (phase == "Pending" and p.metadata.deletion_timestamp is None and cond is not None
+                    and cond.status == "False" and cond.reason == reason
+                    and (message is None or message in (cond.message or ""))):
+                match.append(cond.message or "")
+        found[:] = match
+        return len(match) >= count, "; ".join(seen) or "no pods"
+
+    if isinstance(ref, Workload):
+        selector: dict[str, Any] = {"label_selector": ref.label_selector}
+    else:
+        selector = {"field_selector": f"metadata.name={ref.name}"}
+    _observe(target, client.CoreV1Api(target.api_client()).list_namespaced_pod,
+             within=within, what=f"{ref}: {count} pod(s) Pending ({reason}"
+                                 f"{f': …{message}…' if message else ''})",
+             judge=judge, namespace=ref.namespace, **selector)
+    return found
+
+
+# -- nodes --------------------------------------------------------------------------------------
+
+def _node_summary(node: Any) -> str:
+    ready_cond = next((c.status for c in node.status.conditions or [] if c.type == "Ready"), "?")
+    taints = ",".join(f"{t.key}:{t.effect}" for t in node.spec.taints or [])
+    cordoned = " cordoned" if node.spec.unschedulable else ""
+    return f"{node.metadata.name} Ready={ready_cond}{cordoned}" + (f" [{taints}]" if taints else "")
+
+
+def _nodes(zone: ZoneRef, *, within: float, what: str,
+           holds: Callable[[Any], bool]) -> None:
+    __tracebackhide__ = True
+    members = set(zone.node_names)
+
+    def judge(nodes: list[Any]) -> tuple[bool, str]:
+        mine = sorted((n for n in nodes if n.metadata.name in members),
+                      key=lambda n: n.metadata.name)
+        return (len(mine) == len(members) and all(holds(n) for n in mine),
+                "; ".join(_node_summary(n) for n in mine))
+
+    _observe(zone.target, client.CoreV1Api(zone.target.api_client()).list_node,
+             within=within, what=f"{zone}: {what}", judge=judge)
+
+
+def _is_ready(node: Any) -> bool:
+    return any(c.type == "Ready" and c.status == "True" for c in node.status.conditions or [])
+
+
+def nodes_not_ready(zone: ZoneRef, *, within: float) -> None:
+    """Wait until every node of ``zone`` has a Ready condition other than True."""
+    __tracebackhide__ = True
+    _nodes(zone, within=within, what="every node NotReady or Unknown",
+           holds=lambda n: not _is_ready(n))
+
+
+def nodes_ready(zone: ZoneRef, *, within: float) -> None:
+    """Wait until every node of ``zone`` is Ready and free of the not-ready and
+    unreachable taints (a node restored)."""
+    __tracebackhide__ = True
+    _nodes(zone, within=within, what="every node Ready without fault taints",
+           holds=lambda n: _is_ready(n) and not any(
+               t.key in FAULT_TAINT_KEYS for t in n.spec.taints or []))
+
+
+def nodes_tainted(zone: ZoneRef, key: str, *, effect: str, within: float) -> None:
+    """Wait until every node of ``zone`` carries a taint ``key`` with ``effect``."""
+    __tracebackhide__ = True
+    _nodes(zone, within=within, what=f"every node tainted {key}:{effect}",
+           holds=lambda n: any(t.key == key and t.effect == effect
+                               for t in n.spec.taints or []))
+
+
+def nodes_cordoned(zone: ZoneRef, *, within: float) -> None:
+    """Wait until every node of ``zone`` is unschedulable."""
+    __tracebackhide__ = True
+    _nodes(zone, within=within, what="every node cordoned",
+           holds=lambda n: bool(n.spec.unschedulable))
+
+
+def _check_zones(node_zone: Mapping[str, str], names: set[str]) -> None:
+    known = {z for z in node_zone.values() if z}
+    unknown = names - known
+    if unknown:
+        from chaoszone.errors import InvalidExperiment
+
+        raise InvalidExperiment(f"unknown zone(s) {', '.join(sorted(unknown))}; the cluster's "
+                                f"zones are: {', '.join(sorted(known)) or 'none'}")
