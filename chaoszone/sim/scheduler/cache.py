@@ -316,14 +316,16 @@ class Cache:
             self.remove_pod(key)
             return None
         node = self._pod_nodes.get(key)
-        if node is not None and key in self._assumed:
-            assumed = self._nodes[node].pods.get(key)
+        if node is not None:
+            known = self._nodes[node].pods.get(key)
             spec = pod.get("spec") or {}
-            if (assumed is not None and assumed.uid == (meta.get("uid") or "")
+            if (known is not None and known.uid == (meta.get("uid") or "")
                     and spec.get("nodeName") == node
-                    and {**assumed.spec, "nodeName": node} == spec):
-                # the binding of a pod this scheduler placed: same spec, reuse its parse
-                return self.add_pod_info(assumed.rebound(pod))
+                    and (known.spec == spec or (key in self._assumed
+                                                and {**known.spec, "nodeName": node} == spec))):
+                # a status update, or the binding of a pod this scheduler placed: the
+                # spec is the same, so its parse is too
+                return self.add_pod_info(known.rebound(pod))
         return self.add_pod_info(PodInfo(pod))
 
     def remove_pod(self, key: tuple[str, str]) -> PodInfo | None:
