@@ -44,10 +44,14 @@ PATCH_TYPES = {
 #: the patch types a 415 lists (CBOR apply is behind a feature gate that 1.32 leaves off)
 PATCH_MEDIA_TYPES = tuple(t for t, k in PATCH_TYPES.items() if k != "apply-cbor")
 _BOOKMARK_EVERY = 5.0  # wall seconds between bookmarks on an idle watch
-#: A watch stream that wrote less than this many seconds ago holds new events until then
-#: and sends them in one write: under a burst of writes one chunk carries many events
-#: (each write costs a TLS record and a syscall); an event on a quiet stream goes at once.
-_WATCH_COALESCE = 0.02
+#: A watch stream that wrote less than ``_WATCH_COALESCE`` seconds per open watch ago
+#: (at most ``_WATCH_COALESCE_MAX``) holds new events until then and sends them in one
+#: write. Each write costs a TLS record, a syscall and a pass of the event loop, so this
+#: bounds the writes per second of all streams together and keeps the server answering
+#: the writers under a burst (1,000 updates to 500 watchers); an event on a quiet stream
+#: goes at once, and a few watches hold for a millisecond or two at most.
+_WATCH_COALESCE = 0.0002
+_WATCH_COALESCE_MAX = 0.1
 _EVENT_PREFIX = {t: b'{"type":"' + t.encode() + b'","object":'
                  for t in ("ADDED", "MODIFIED", "DELETED")}
 
@@ -130,6 +134,8 @@ class Resources:
             if doc is None:
                 raise _not_found()
             return _json(doc)
+        if grp == "" and len(rest) == 3 and rest[0] == "namespaces" and rest[2] == "bindings":
+            return await self._bindings(request, version, rest[1])
         target = resolve(grp, version, rest)
         method = request.method
         identity = request[IDENTITY]
@@ -348,10 +354,11 @@ class Resources:
                 first = False
                 await response.write(_bookmark(rt, start_rv, initial_end=True))
             loop = asyncio.get_running_loop()
-            last_write = -_WATCH_COALESCE
+            last_write = -_WATCH_COALESCE_MAX
             while not watcher.closed:
                 if watcher.pending:
-                    hold = last_write + _WATCH_COALESCE - loop.time()
+                    hold = last_write + min(_WATCH_COALESCE_MAX, _WATCH_COALESCE * (
+                        self.store.hub.watcher_count())) - loop.time()
                     if hold > 0:
                         await asyncio.sleep(hold)
                         continue
@@ -807,6 +814,28 @@ class Resources:
         if binding["metadata"].get("name") != target.name:  # pod storage.go, exactly
             raise errors.BadRequest("name in URL does not match name in Binding object")
         self.cluster.bind(target.namespace or "", target.name, binding)
+        return _json({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                      "code": 201}, 201)
+
+    async def _bindings(self, request: web.Request, version: str, namespace: str
+                        ) -> web.StreamResponse:
+        """``POST /api/v1/namespaces/{ns}/bindings``: the older form of ``pods/binding``
+        (LegacyBindingREST), which names the pod in the body; create is its only verb."""
+        pods = by_path("", version, "pods")
+        if pods is None:
+            raise _not_found()
+        if request.method != "POST":
+            raise errors.MethodNotAllowed(
+                "the server does not allow this method on the requested resource")
+        identity = request[IDENTITY]
+        if not identity.admin:
+            req = rbac.Request("create", "", "bindings", "", namespace, "")
+            if not rbac.authorize(self.store, identity, req):
+                raise rbac.forbidden(identity, req)
+        raw = await self._read_body(request)
+        binding, _ = bodies.decode_object(raw, request.headers.get("Content-Type"), pods,
+                                          "Binding", "v1")
+        self.cluster.bind(namespace, binding["metadata"].get("name") or "", binding)
         return _json({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                       "code": 201}, 201)
 
