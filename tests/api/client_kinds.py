@@ -28,6 +28,8 @@ Manifest = dict[str, Any]
 RUN_LABEL = "chaoszone.test/run"
 
 _IMAGE = "registry.k8s.io/pause:3.10"
+#: the schedulerName of the pods kind: no scheduler serves it
+UNSCHEDULED = "contract-tests"
 
 
 def pod_spec(restart: str = "Always") -> Manifest:
@@ -84,7 +86,9 @@ KINDS: tuple[Kind, ...] = (
          lambda n, ns: {"spec": {"podCIDR": "10.244.1.0/24"}},
          status={"capacity": {"cpu": "4", "memory": "8Gi", "pods": "110"}},
          spec={"unschedulable": True}),
-    Kind("pods", k8s.CoreV1Api, "pod", "V1Pod", True, lambda n, ns: {"spec": pod_spec()},
+    # A scheduler of no one's: the pods stay unbound (and deletable at once) unless bound.
+    Kind("pods", k8s.CoreV1Api, "pod", "V1Pod", True,
+         lambda n, ns: {"spec": {**pod_spec(), "schedulerName": UNSCHEDULED}},
          status={"message": "set through /status"},
          spec={"activeDeadlineSeconds": 600}),
     Kind("services", k8s.CoreV1Api, "service", "V1Service", True,
