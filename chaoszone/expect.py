@@ -36,6 +36,7 @@ __all__ = [
     "nodes_tainted",
     "pending",
     "ready",
+    "replaced",
     "spread",
 ]
 
@@ -176,6 +177,31 @@ def ready(workload: Workload, *, within: float, outside_zones: Collection[str] =
         (f" inside {', '.join(sorted(included))}" if included is not None else "")
     _observe(target, client.CoreV1Api(target.api_client()).list_namespaced_pod,
              within=within, what=f"{workload}: {wanted} pod(s) Ready{where}", judge=judge,
+             namespace=workload.namespace, label_selector=workload.label_selector)
+    return counted
+
+
+def replaced(workload: Workload, pods: Collection[PodState], *, within: float) -> list[PodState]:
+    """Wait until none of ``pods`` exists any more (not even terminating) and the
+    workload again has its replicas Ready. Returns its Ready pods."""
+    __tracebackhide__ = True
+    target = workload.target
+    zones = node_zones(target)
+    gone = {p.uid for p in pods}
+    wanted = workload.replicas or 0
+    counted: list[PodState] = []
+
+    def judge(items: list[Any]) -> tuple[bool, str]:
+        states = _pod_states(items, zones)
+        old = [p for p in states if p.uid in gone]
+        counted[:] = [p for p in states if p.ready and not p.deleting and p.uid not in gone]
+        return (not old and len(counted) >= wanted,
+                f"{len(counted)}/{wanted} new pods ready ({_by_zone(counted)}); old pods left: "
+                + (", ".join(f"{p.name}{' deleting' if p.deleting else ''} on {p.node}"
+                             for p in old) or "none"))
+
+    _observe(target, client.CoreV1Api(target.api_client()).list_namespaced_pod,
+             within=within, what=f"{workload}: {len(gone)} pod(s) replaced", judge=judge,
              namespace=workload.namespace, label_selector=workload.label_selector)
     return counted
 
