@@ -255,7 +255,8 @@ class Resources:
                 items = [s for s in self.store.items(rt, None) if s.name == name_pin]
         selected: list[Stored] = []
         more = ""
-        for stored in items:
+        remaining = 0
+        for index, stored in enumerate(items):
             if start_after and _sort_key(stored) <= start_after:
                 continue
             if not labels.empty and not labels.matches(stored.labels):
@@ -264,11 +265,15 @@ class Resources:
                 continue
             if limit and len(selected) == limit:
                 more = _encode_continue(at, _sort_key(selected[-1]))
+                remaining = len(items) - index
                 break
             selected.append(stored)
         meta: dict[str, Any] = {"resourceVersion": str(at)}
         if more:
             meta["continue"] = more
+            # etcd3 store.go GetList: the count is exact only when nothing is filtered out
+            if labels.empty and fields.empty:
+                meta["remainingItemCount"] = remaining
         if out.form == "table":
             include = query_one(query, "includeObject") or "Metadata"
             table = tables.table(rt, [s.obj for s in selected], resource_version=str(at),
