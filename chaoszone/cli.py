@@ -2,6 +2,7 @@
 
     chaoszone sim serve [--config FILE [--name NAME]] [--port N] [--kubeconfig PATH]
                         [--time-scale N]
+    chaoszone recover --journal PATH
 """
 
 from __future__ import annotations
@@ -50,6 +51,23 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _recover(args: argparse.Namespace) -> int:
+    from chaoszone.errors import ChaoszoneError
+    from chaoszone.journal import recover
+
+    try:
+        undone = recover(args.journal)
+    except ChaoszoneError as exc:
+        print(f"chaoszone: {exc}", file=sys.stderr)
+        return 1
+    for record in undone:
+        action = " ".join(f"{k}={v}" for k, v in sorted(record.action.items()))
+        print(f"undone #{record.id} {record.fault}: {action}", flush=True)
+    print(f"{args.journal}: {len(undone)} change(s) undone; nothing is left to recover",
+          flush=True)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chaoszone", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -69,6 +87,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--time-scale", type=float, default=1.0,
                        help="how many times faster than the wall clock the cluster runs")
     serve.set_defaults(run=_serve)
+    recover = sub.add_parser(
+        "recover", help="undo what a crashed run left in place, from its journal")
+    recover.add_argument("--journal", required=True, metavar="PATH",
+                         help="the run's journal (runs/<time>-<pid>/journal-*.jsonl)")
+    recover.set_defaults(run=_recover)
     return parser
 
 

@@ -125,7 +125,7 @@ def _observe(target: Target, list_fn: Callable[..., Any], *, within: float, what
                           f"{exc.reason}: {exc.body}") from exc
     except (urllib3.exceptions.HTTPError, ConnectionError) as exc:
         raise TargetError(f"while waiting for {what}: the API is unreachable: {exc}") from exc
-    lines = "\n".join(f"  +{t:7.1f}s  {s}" for t, s in timeline)
+    lines = "\n".join(f"  t+{t:.1f}s  {s}" for t, s in timeline)
     raise ExpectationFailed(
         f"{what}: not within {within:g} cluster seconds. Observed (cluster seconds after the "
         f"expectation began):\n{lines}")
