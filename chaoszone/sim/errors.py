@@ -57,6 +57,8 @@ class ApiError(Exception):
     group: str = ""
     causes: list[Cause] = field(default_factory=list)
     retry_after: int | None = None
+    #: ``metadata.continue`` of the Status (a 410 for an expired continue token offers one)
+    continue_token: str = ""
 
     def __post_init__(self) -> None:
         Exception.__init__(self, self.message)
@@ -69,7 +71,7 @@ class ApiError(Exception):
         out: dict[str, Any] = {
             "kind": "Status",
             "apiVersion": "v1",
-            "metadata": {},
+            "metadata": {"continue": self.continue_token} if self.continue_token else {},
             "status": "Failure",
             "message": self.message,
             "reason": self.reason,

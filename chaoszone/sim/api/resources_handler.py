@@ -233,7 +233,17 @@ class Resources:
         at = 0
         if cont:
             at, start_after = _decode_continue(cont)
-            items = self.store.snapshot(rt, namespace, at)
+            if at == _LATEST:  # the token a 410 offered: go on at the newest version
+                at = self.store.resource_version
+            try:
+                items = self.store.snapshot(rt, namespace, at)
+            except errors.ApiError as err:
+                if err.code != 410:
+                    raise
+                # etcd3 store.go handleCompactedErrorForPaging
+                err.message = _INCONSISTENT_CONTINUE
+                err.continue_token = _encode_continue(_LATEST, start_after)
+                raise
         elif rv and match == "Exact":
             at = _parse_rv(rv)
             items = self.store.snapshot(rt, namespace, at)
@@ -1030,6 +1040,16 @@ def _encode_continue(rv: int, after: str) -> str:
     return base64.urlsafe_b64encode(token.encode()).decode().rstrip("=")
 
 
+#: the resourceVersion of a continue token that goes on at the newest version
+_LATEST = -1
+_INCONSISTENT_CONTINUE = (
+    "The provided continue parameter is too old to display a consistent list result. You "
+    "can start a new list without the continue parameter, or use the continue token in this "
+    "response to retrieve the remainder of the results. Continuing with the provided token "
+    "results in an inconsistent list - objects that were created, modified, or deleted "
+    "between the time the first chunk was returned and now may show up in the list.")
+
+
 def _decode_continue(token: str) -> tuple[int, str]:
     try:
         padded = token + "=" * (-len(token) % 4)
@@ -1037,7 +1057,7 @@ def _decode_continue(token: str) -> tuple[int, str]:
         rv, start = int(doc["rv"]), str(doc["start"])
     except (ValueError, KeyError, TypeError):
         raise errors.BadRequest(f"continue key is not valid: {token}") from None
-    if rv <= 0 or not start.endswith("\x00"):
+    if (rv <= 0 and rv != _LATEST) or not start.endswith("\x00"):
         raise errors.BadRequest(f"continue key is not valid: {token}")
     return rv, start[:-1]
 
