@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from client_kinds import (
+    BY_ID,
     KINDS,
     NAMESPACED,
     WITH_DELETE_COLLECTION,
@@ -270,8 +271,6 @@ def _body(exc: ApiException) -> Any:
 
 def test_timestamps_are_stored_in_utc_as_upstream_encodes_them_when_sent_with_offsets(
         api_client: k8s.ApiClient, namespace: str) -> None:
-    from client_kinds import BY_ID
-
     core = Ops(BY_ID["events"], api_client, namespace)
     manifest = core.manifest()
     manifest["firstTimestamp"] = "2025-01-01T02:00:00.75+02:00"
@@ -289,3 +288,118 @@ def test_timestamps_are_stored_in_utc_as_upstream_encodes_them_when_sent_with_of
     new.patch(name, {"eventTime": "2025-01-01T00:00:01+00:00"},
               _content_type="application/merge-patch+json")
     assert new.raw(new.read, name)["eventTime"] == "2025-01-01T00:00:01.000000Z"
+
+
+@by_kind
+def test_create_of_a_taken_name_is_a_conflict_when_kind_is(ops: Ops) -> None:
+    manifest = ops.manifest()
+    ops.create(manifest)
+    with pytest.raises(ApiException) as info:
+        ops.create(manifest)
+    assert info.value.status == 409
+    assert deserializes(ops.client, _body(info.value), "V1Status").reason == "AlreadyExists"
+
+
+#: per kind, a field selector its manifest matches (upstream's per-kind field labels)
+FIELD_SELECTORS = [
+    ("namespaces", "status.phase=Active"),
+    ("nodes", "spec.unschedulable=false"),
+    ("pods", "status.phase=Pending"),
+    ("pods", "spec.nodeName="),
+    ("pods", "spec.restartPolicy=Always"),
+    ("pods", "spec.schedulerName=contract-tests"),
+    ("pods", "spec.serviceAccountName=default"),
+    ("services", "spec.type=ClusterIP"),
+    ("secrets", "type=Opaque"),
+    ("events", "involvedObject.name=p"),
+    ("events", "involvedObject.kind=Pod"),
+    ("events", "reason=Tested"),
+    ("events", "type=Normal"),
+    ("events", "source=chaoszone-tests"),
+    ("jobs.batch", "status.successful=0"),
+    ("events.events.k8s.io", "regarding.name=p"),
+    ("events.events.k8s.io", "reportingController=example.com/tests"),
+    ("events.events.k8s.io", "reason=Tested"),
+]
+
+
+@pytest.mark.parametrize(("kind", "selector"), [(BY_ID[k], s) for k, s in FIELD_SELECTORS],
+                         ids=[f"{k}:{s}" for k, s in FIELD_SELECTORS])
+def test_list_filters_by_the_kinds_own_field_labels(ops: Ops, selector: str) -> None:
+    name = ops.create().metadata.name
+    found = ops.list(label_selector=ops.selector, field_selector=selector)
+    assert [i.metadata.name for i in found.items] == [name]
+    field, _, value = selector.partition("=")
+    assert ops.list(label_selector=ops.selector, field_selector=f"{field}!={value}").items == []
+    if ops.kind.namespaced:
+        across = ops.list_all_namespaces(label_selector=ops.selector, field_selector=selector)
+        assert [i.metadata.name for i in across.items] == [name]
+
+
+def test_apply_by_a_second_manager_conflicts_until_it_forces(configmaps: Ops) -> None:
+    manifest = configmaps.manifest()
+    name = manifest["metadata"]["name"]
+
+    def apply(manager: str, value: str, **kw: Any) -> Any:
+        body = {**manifest, "data": {"key": value}}
+        return configmaps.patch(name, body, field_manager=manager,
+                                _content_type="application/apply-patch+yaml", **kw)
+
+    apply("alice", "a")
+    with pytest.raises(ApiException) as info:
+        apply("bob", "b")
+    assert info.value.status == 409
+    conflict = deserializes(configmaps.client, _body(info.value), "V1Status")
+    assert conflict.reason == "Conflict"
+    assert {c.field for c in conflict.details.causes} >= {".data.key"}
+    assert all(c.reason == "FieldManagerConflict" for c in conflict.details.causes)
+    assert configmaps.read(name).data == {"key": "a"}
+    assert apply("bob", "b", force=True).data == {"key": "b"}
+    owners = {m.manager: m.fields_v1 for m in configmaps.read(name).metadata.managed_fields}
+    assert "f:key" in owners["bob"]["f:data"]
+    assert "f:data" not in owners.get("alice", {})
+    with pytest.raises(ApiException) as info:
+        apply("alice", "a")
+    assert info.value.status == 409
+
+
+def test_strategic_merge_patch_merges_containers_by_name_where_merge_patch_replaces_them(
+        api_client: k8s.ApiClient, namespace: str) -> None:
+    deployments = Ops(BY_ID["deployments.apps"], api_client, namespace)
+    manifest = deployments.manifest()
+    containers = manifest["spec"]["template"]["spec"]["containers"]
+    containers[0]["env"] = [{"name": "MODE", "value": "first"}]
+    containers.append({"name": "side", "image": "registry.k8s.io/pause:3.10"})
+    name = deployments.create(manifest).metadata.name
+    change = {"spec": {"template": {"spec": {"containers": [
+        {"name": "app", "image": "registry.k8s.io/pause:3.9"}]}}}}
+
+    merged = deployments.patch(name, change).spec.template.spec.containers
+    assert [(c.name, c.image) for c in merged] == [
+        ("app", "registry.k8s.io/pause:3.9"), ("side", "registry.k8s.io/pause:3.10")]
+    assert merged[0].env[0].value == "first"  # kept: the list merges by name
+
+    replaced = deployments.patch(name, change, _content_type="application/merge-patch+json")
+    [only] = replaced.spec.template.spec.containers
+    assert (only.name, only.env) == ("app", None)  # RFC 7386 replaces the whole list
+
+
+def test_delete_preconditions_on_uid_and_resource_version_are_checked(configmaps: Ops) -> None:
+    created = configmaps.create()
+    name = created.metadata.name
+    configmaps.patch(name, {"data": {"key": "newer"}})
+    for stale in (k8s.V1Preconditions(resource_version=created.metadata.resource_version),
+                  k8s.V1Preconditions(uid="00000000-0000-0000-0000-000000000000")):
+        with pytest.raises(ApiException) as info:
+            configmaps.delete(name, body=k8s.V1DeleteOptions(preconditions=stale))
+        assert info.value.status == 409
+        assert "Precondition failed" in _body(info.value)["message"]
+    current = configmaps.read(name)
+    configmaps.delete(name, body=k8s.V1DeleteOptions(preconditions=k8s.V1Preconditions(
+        uid=current.metadata.uid, resource_version=current.metadata.resource_version)))
+    wait_gone(configmaps, name)
+
+
+@pytest.fixture
+def configmaps(api_client: k8s.ApiClient, namespace: str) -> Iterator[Ops]:
+    yield from bound(BY_ID["configmaps"], api_client, namespace)

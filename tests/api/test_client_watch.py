@@ -123,3 +123,24 @@ def test_a_selective_watch_keeps_delivering_while_unselected_objects_come_and_go
         elif event["type"] == "MODIFIED":
             break
     assert seen == ["ADDED", "MODIFIED"]
+
+
+def test_a_watch_list_sends_the_current_objects_then_an_initial_events_end_bookmark(
+        api_client: k8s.ApiClient, namespace: str) -> None:
+    from client_kinds import BY_ID
+
+    ops = Ops(BY_ID["configmaps"], api_client, namespace)
+    names = sorted(ops.create().metadata.name for _ in range(3))
+    seen: list[str] = []
+    for event in ops.events(send_initial_events=True, resource_version_match="NotOlderThan",
+                            allow_watch_bookmarks=True):
+        if event["type"] == "BOOKMARK":
+            meta = event["raw_object"]["metadata"]
+            assert meta["annotations"] == {"k8s.io/initial-events-end": "true"}
+            assert int(meta["resourceVersion"]) >= max(
+                int(ops.read(n).metadata.resource_version) for n in names)
+            break
+        assert event["type"] == "ADDED"
+        _check(ops, event)
+        seen.append(event["object"].metadata.name)
+    assert sorted(seen) == names
