@@ -422,6 +422,8 @@ class Registry:
             meta.pop("finalizers", None)
         if rt.kind == "Namespace" and not rt.group:
             new.setdefault("status", {})["phase"] = "Terminating"
+            # namespace storage.go Delete sets the timestamp and phase only: no grace period
+            meta.pop("deletionGracePeriodSeconds", None)
         if options.dry_run:
             return Stored(new), False
         if _same(new, old.obj):
