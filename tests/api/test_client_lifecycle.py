@@ -137,6 +137,7 @@ def _terminate(core: k8s.CoreV1Api, api_client: k8s.ApiClient, ns: str, configma
     terminating = core.read_namespace(ns)
     assert terminating.status.phase == "Terminating"
     assert terminating.metadata.deletion_timestamp is not None
+    assert terminating.metadata.deletion_grace_period_seconds is None  # as storage.go leaves it
 
     with pytest.raises(ApiException) as info:
         configmaps.create()
