@@ -2,7 +2,7 @@
 
     chaoszone sim serve [--config FILE [--name NAME]] [--port N] [--kubeconfig PATH]
                         [--time-scale N]
-    chaoszone recover --journal PATH
+    chaoszone recover [--journal PATH]
 """
 
 from __future__ import annotations
@@ -52,20 +52,33 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _recover(args: argparse.Namespace) -> int:
-    from chaoszone.errors import ChaoszoneError
-    from chaoszone.journal import recover
+    from pathlib import Path
 
-    try:
-        undone = recover(args.journal)
-    except ChaoszoneError as exc:
-        print(f"chaoszone: {exc}", file=sys.stderr)
-        return 1
-    for record in undone:
-        action = " ".join(f"{k}={v}" for k, v in sorted(record.action.items()))
-        print(f"undone #{record.id} {record.fault}: {action}", flush=True)
-    print(f"{args.journal}: {len(undone)} change(s) undone; nothing is left to recover",
-          flush=True)
-    return 0
+    from chaoszone.errors import ChaoszoneError
+    from chaoszone.journal import iter_pending, recover
+
+    if args.journal is not None:
+        journals = [args.journal]
+    else:
+        journals = [str(p) for p in sorted(Path("runs").glob("*/journal-*.jsonl"))
+                    if next(iter_pending(p), None) is not None]
+        if not journals:
+            print("chaoszone: no journal under runs/ has changes left to undo", flush=True)
+            return 0
+    code = 0
+    for journal in journals:
+        try:
+            undone = recover(journal)
+        except ChaoszoneError as exc:
+            print(f"chaoszone: {exc}", file=sys.stderr)
+            code = 1
+            continue
+        for record in undone:
+            action = " ".join(f"{k}={v}" for k, v in sorted(record.action.items()))
+            print(f"undone #{record.id} {record.fault}: {action}", flush=True)
+        print(f"{journal}: {len(undone)} change(s) undone; nothing is left to recover",
+              flush=True)
+    return code
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,8 +102,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
     recover = sub.add_parser(
         "recover", help="undo what a crashed run left in place, from its journal")
-    recover.add_argument("--journal", required=True, metavar="PATH",
-                         help="the run's journal (runs/<time>-<pid>/journal-*.jsonl)")
+    recover.add_argument("--journal", default=None, metavar="PATH",
+                         help="the run's journal (default: every journal under runs/ "
+                              "with changes left to undo)")
     recover.set_defaults(run=_recover)
     return parser
 

@@ -1,0 +1,30 @@
+"""The pytest plugin's options, through a real pytest run of an experiment."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_pytest(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(ROOT),
+         str(ROOT / "experiments" / "test_cordon_zone.py"), *args],
+        capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def test_the_kind_target_is_a_test_error_saying_it_is_not_there_yet() -> None:
+    result = run_pytest("--chaoszone-target=kind")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1 error" in result.stdout
+    assert "TargetError" in result.stdout
+    assert "not implemented yet" in result.stdout
+
+
+def test_an_unknown_target_is_a_usage_error() -> None:
+    result = run_pytest("--chaoszone-target=cloud")
+    assert result.returncode == 4
+    assert "--chaoszone-target must be sim, kind or context:NAME; got 'cloud'" in result.stderr
