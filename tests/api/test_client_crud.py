@@ -403,3 +403,34 @@ def test_delete_preconditions_on_uid_and_resource_version_are_checked(configmaps
 @pytest.fixture
 def configmaps(api_client: k8s.ApiClient, namespace: str) -> Iterator[Ops]:
     yield from bound(BY_ID["configmaps"], api_client, namespace)
+
+
+def test_every_object_the_controllers_write_passes_the_strict_models(
+        api_client: k8s.ApiClient, namespace: str, sim: Simulator) -> None:
+    """Workloads, a Service, a budget and a Ready node set the controllers and the
+    scheduler to work; whatever they write (ReplicaSets, Pods, ControllerRevisions,
+    EndpointSlices, Events, statuses) must deserialise like anything a test wrote."""
+    made = [Ops(BY_ID[k], api_client, namespace) for k in (
+        "deployments.apps", "statefulsets.apps", "daemonsets.apps", "jobs.batch",
+        "poddisruptionbudgets.policy")]
+    for ops in made:
+        ops.create(ops.manifest("web"))
+    services = Ops(BY_ID["services"], api_client, namespace)
+    services.create(services.manifest("web"))
+    nodes = Ops(BY_ID["nodes"], api_client, namespace)
+    node = nodes.manifest()
+    node["status"] = {"conditions": [{"type": "Ready", "status": "True"}],
+                      "allocatable": {"cpu": "4", "memory": "8Gi", "pods": "110"},
+                      "capacity": {"cpu": "4", "memory": "8Gi", "pods": "110"}}
+    try:
+        nodes.create(node)
+        settle(sim)
+        for kind in KINDS:
+            ops = Ops(kind, api_client, namespace)
+            listing = ops.list_all_namespaces if kind.namespaced else ops.list
+            deserializes(api_client, ops.raw(listing), kind.list_model)
+        pods = k8s.CoreV1Api(api_client).list_namespaced_pod(namespace)
+        owners = {ref.kind for p in pods.items for ref in p.metadata.owner_references or []}
+        assert {"ReplicaSet", "StatefulSet", "Job"} <= owners
+    finally:
+        nodes.cleanup()
