@@ -527,7 +527,7 @@ class Framework:
                 itertools.islice(mask, start, None), itertools.islice(mask, start)))
         if not rest:
             positions = list(itertools.islice(candidates, wanted))
-            feasible = [nodes[i] for i in positions]
+            feasible = list(map(nodes.__getitem__, positions))
         else:
             positions = []
             feasible = []
@@ -589,17 +589,17 @@ class Framework:
             found = state.data.get(_POSITIONS)
             if found is not None and found[0] is nodes:
                 vector = self.vectors.get(key, weighted)
-                sums = [vector[i] for i in found[1]]
+                sums = list(map(vector.__getitem__, found[1]))
             else:
                 sums = [weighted(n) for n in nodes]
-            totals = [t + s for t, s in zip(totals, sums, strict=True)]
+            totals = sums if not per_plugin else list(map(operator.add, totals, sums))
         return totals, per_plugin
 
     def select_host(self, nodes: Sequence[NodeInfo], totals: Sequence[int]) -> NodeInfo:
         """``selectHost``: the highest total; ties broken uniformly at random (upstream
         samples a reservoir, which draws from the same distribution)."""
         best = max(totals)
-        ties = [i for i, total in enumerate(totals) if total == best]
+        ties = list(itertools.compress(range(len(totals)), map(best.__eq__, totals)))
         if len(ties) == 1:
             return nodes[ties[0]]
         return nodes[ties[self.random.randrange(len(ties))]]
