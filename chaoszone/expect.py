@@ -17,9 +17,12 @@ test *failure*) shows every distinct state observed, in time order, in cluster s
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import tenacity
@@ -36,6 +39,7 @@ __all__ = [
     "nodes_tainted",
     "pending",
     "ready",
+    "ready_throughout",
     "replaced",
     "spread",
 ]
@@ -179,6 +183,92 @@ def ready(workload: Workload, *, within: float, outside_zones: Collection[str] =
              within=within, what=f"{workload}: {wanted} pod(s) Ready{where}", judge=judge,
              namespace=workload.namespace, label_selector=workload.label_selector)
     return counted
+
+
+@dataclass
+class Monitor:
+    """What :func:`ready_throughout` saw: the fewest Ready pods, and when counts changed."""
+
+    workload: Workload
+    min_ready: int
+    lowest: int | None = None
+    #: (cluster seconds since the block began, Ready pods, summary)
+    timeline: list[tuple[float, int, str]] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def ready_throughout(workload: Workload, *, min_ready: int) -> Iterator[Monitor]:
+    """For the whole ``with`` block, at least ``min_ready`` of the workload's pods must be
+    Ready (a disruption budget never broken): a watch follows every change in a thread,
+    and leaving the block raises :class:`ExpectationFailed` if the count ever fell below,
+    with the timeline around it. Not a spot check: every watch event is counted."""
+    __tracebackhide__ = True
+    target = workload.target
+    zones = node_zones(target)
+    monitor = Monitor(workload, min_ready)
+    stop = threading.Event()
+    start = time.monotonic()
+    core = client.CoreV1Api(target.api_client())
+    failure: list[BaseException] = []
+
+    def count(items: Mapping[tuple[str, str], Any]) -> None:
+        good = [p for p in _pod_states(list(items.values()), zones) if p.ready and not p.deleting]
+        summary = f"{len(good)} ready ({_by_zone(good)})"
+        if not monitor.timeline or monitor.timeline[-1][2] != summary:
+            monitor.timeline.append((target.cluster_seconds(time.monotonic() - start),
+                                     len(good), summary))
+        monitor.lowest = len(good) if monitor.lowest is None else min(monitor.lowest,
+                                                                       len(good))
+
+    def follow() -> None:
+        try:
+            listed: Any = _retry(core.list_namespaced_pod)(
+                workload.namespace, label_selector=workload.label_selector)
+            items = {_key(i): i for i in listed.items}
+            rv = listed.metadata.resource_version
+            count(items)
+            ready_event.set()
+            while not stop.is_set():
+                stream: Any = watch.Watch()  # type: ignore[no-untyped-call]
+                try:
+                    for event in stream.stream(core.list_namespaced_pod, workload.namespace,
+                                               label_selector=workload.label_selector,
+                                               resource_version=rv, timeout_seconds=1,
+                                               _request_timeout=15):
+                        obj = event["object"]
+                        if event["type"] == "BOOKMARK":
+                            continue
+                        rv = obj.metadata.resource_version
+                        if event["type"] == "DELETED":
+                            items.pop(_key(obj), None)
+                        else:
+                            items[_key(obj)] = obj
+                        count(items)
+                        if stop.is_set():
+                            break
+                finally:
+                    stream.stop()
+        except BaseException as exc:  # reported when the block ends
+            failure.append(exc)
+            ready_event.set()
+
+    ready_event = threading.Event()
+    thread = threading.Thread(target=follow, name=f"chaoszone-monitor-{workload.name}",
+                              daemon=True)
+    thread.start()
+    ready_event.wait(30)
+    try:
+        yield monitor
+    finally:
+        stop.set()
+        thread.join(30)
+    if failure:
+        raise TargetError(f"the monitor of {workload} stopped: {failure[0]}") from failure[0]
+    if monitor.lowest is None or monitor.lowest < min_ready:
+        lines = "\n".join(f"  t+{t:.1f}s  {s}" for t, _, s in monitor.timeline)
+        raise ExpectationFailed(
+            f"{workload}: fewer than {min_ready} pods Ready during the block (lowest "
+            f"{monitor.lowest}). Observed (cluster seconds after the block began):\n{lines}")
 
 
 def replaced(workload: Workload, pods: Collection[PodState], *, within: float) -> list[PodState]:

@@ -134,3 +134,15 @@ def test_a_drain_evicts_the_zones_pods_but_daemonset_pods_and_they_move(
             field_selector=f"spec.nodeName={n}").items if p.metadata.deletion_timestamp is None]
         assert left, "kind runs DaemonSet pods (kindnet, kube-proxy) on every node"
         assert all(o.kind == "DaemonSet" for p in left for o in p.metadata.owner_references)
+
+
+def test_a_monitor_fails_when_ready_pods_dip_below_the_minimum_at_any_moment(
+        cluster: Cluster, namespace: str) -> None:
+    web = cluster.apply(workloads.deployment("web", replicas=3, spread="zone"),
+                        namespace=namespace)
+    expect.ready(web, within=60)
+    with pytest.raises(ExpectationFailed, match="fewer than 3 pods Ready") as caught, \
+            expect.ready_throughout(web, min_ready=3), \
+            cluster.fault(faults.drain("zone-b", timeout=30)):
+        expect.ready(web, within=60, outside_zones={"zone-b"})
+    assert "2 ready" in str(caught.value)
