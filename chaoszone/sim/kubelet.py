@@ -29,6 +29,7 @@ after deletion, at most the grace period; default 0).
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import threading
 import traceback
@@ -586,8 +587,12 @@ class Kubelet:
         stored = self.registry.store.get(_PODS, namespace, name)
         if stored is None or stored.meta["uid"] != uid:
             return
-        pod = stored.copy()
-        change(pod.setdefault("status", {}))
+        # A status write keeps everything of the stored pod but its status (and checks
+        # resourceVersion and uid), so only the status is copied and sent.
+        status = json.loads(json.dumps(stored.obj.get("status") or {}))
+        change(status)
+        pod = {"metadata": {"resourceVersion": stored.meta["resourceVersion"], "uid": uid},
+               "status": status}
         try:
             self.registry.update(_PODS, namespace, name, pod, subresource="status")
         except errors.ApiError:

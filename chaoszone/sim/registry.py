@@ -271,7 +271,7 @@ class Registry:
                                     unreachable_seconds=self.unreachable_toleration_seconds,
                                     operation="UPDATE", old=old.obj)
             admission.prepare_for_update(rt, new, old.obj)
-        causes = admission.validate_update(rt, new, old.obj)
+        causes = admission.validate_update(rt, new, old.obj, subresource=subresource)
         deleting = old.meta.get("deletionTimestamp")
         if deleting:
             added = set(new["metadata"].get("finalizers") or []) - set(
