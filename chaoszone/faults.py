@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chaoszone.errors import FaultError, InvalidExperiment
-from chaoszone.journal import Journal
+from chaoszone.journal import Journal, update_taints
 from chaoszone.targets import Target
 from chaoszone.topology import Topology
 
@@ -116,20 +116,15 @@ class Tainted(Fault):
         return _nodes_of(topology, self.zone, allow_node=True)
 
     def inject(self, target: Target, journal: Journal, nodes: tuple[str, ...]) -> None:
-        core = _core(target)
         for node in nodes:
-            live = core.read_node(node)
-            taints = [{"key": t.key, "value": t.value, "effect": t.effect,
-                       **({"timeAdded": t.time_added} if t.time_added else {})}
-                      for t in live.spec.taints or []]
-            if any(t["key"] == self.key and t["effect"] == self.effect for t in taints):
+            taints = _core(target).read_node(node).spec.taints or []
+            if any(t.key == self.key and t.effect == self.effect for t in taints):
                 raise FaultError(f"{self!r}: node {node} already has a {self.key}:{self.effect} "
                                  f"taint; chaoszone will not overwrite what it did not add")
             journal.record(repr(self), {"op": "remove_taint", "node": node, "key": self.key,
                                         "effect": self.effect})
-            taints.append({"key": self.key, "value": self.value, "effect": self.effect})
-            core.patch_node(node, {"metadata": {"resourceVersion": live.metadata.resource_version},
-                                   "spec": {"taints": taints}})
+            update_taints(target, node, lambda ts: [*ts, {"key": self.key, "value": self.value,
+                                                          "effect": self.effect}])
 
 
 @dataclass(frozen=True, repr=False)

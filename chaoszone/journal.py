@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -194,17 +194,36 @@ def undo(action: Mapping[str, Any], target: Target) -> None:
     elif op == "unschedulable":
         _core(target).patch_node(node, {"spec": {"unschedulable": bool(action["value"])}})
     elif op == "remove_taint":
-        core = _core(target)
+        update_taints(target, node, lambda taints: [
+            t for t in taints if not (t["key"] == action["key"]
+                                      and t["effect"] == action["effect"])])
+    else:
+        raise RevertFailed(f"unknown undo action {dict(action)!r}")
+
+
+def update_taints(target: Target, node: str,
+                  change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> None:
+    """Replace a node's taints with ``change(taints)``, under optimistic concurrency: the
+    kubelet and the node-lifecycle controller update nodes all the time, so a conflict
+    (409) reads the node again and retries."""
+    from kubernetes import client
+
+    core = _core(target)
+    for attempt in range(10):
         live = core.read_node(node)
         taints = [{"key": t.key, "value": t.value, "effect": t.effect,
                    **({"timeAdded": t.time_added} if t.time_added else {})}
-                  for t in live.spec.taints or []
-                  if not (t.key == action["key"] and t.effect == action["effect"])]
-        if len(taints) != len(live.spec.taints or []):
+                  for t in live.spec.taints or []]
+        wanted = change([dict(t) for t in taints])
+        if wanted == taints:
+            return
+        try:
             core.patch_node(node, {"metadata": {"resourceVersion": live.metadata.resource_version},
-                                   "spec": {"taints": taints}})
-    else:
-        raise RevertFailed(f"unknown undo action {dict(action)!r}")
+                                   "spec": {"taints": wanted}})
+            return
+        except client.ApiException as exc:
+            if exc.status != 409 or attempt == 9:
+                raise
 
 
 def _core(target: Target) -> Any:
