@@ -208,6 +208,15 @@ def test_a_higher_priority_pod_preempts_a_lower_one(cluster: Cluster) -> None:
     assert urgent["status"]["nominatedNodeName"] == "a0"
     assert [e["message"] for e in events(cluster, "Preempted")] == [
         f"Preempted by pod {urgent['metadata']['uid']} on node a0"]
+    # while the victim terminates, the preemptor waits for it instead of preempting again
+    cluster.runtime.advance(2)
+    add_nodes(cluster, node("full", cpu="0"))  # an event that retries the pending pod
+    condition = next(c for c in stored(cluster, "urgent")["status"]["conditions"]
+                     if c["type"] == "PodScheduled")
+    assert condition["message"] == (
+        "0/2 nodes are available: 2 Insufficient cpu. preemption: not eligible due to a "
+        "terminating pod on the nominated node.")
+    assert len(events(cluster, "Preempted")) == 1
     cluster.registry.delete(PODS, "default", "low", DeleteOptions(grace_period_seconds=0))
     cluster.runtime.advance(2)
     assert placed(cluster, "urgent") == "a0"
@@ -259,3 +268,20 @@ def test_a_gated_pod_waits_until_its_gates_are_removed(cluster: Cluster) -> None
     cluster.registry.update(PODS, "default", "gated", opened)
     cluster.settle()
     assert placed(cluster, "gated") == "a0"
+
+
+SERVICES = rt("", "services")
+
+
+def test_pods_of_a_service_spread_across_zones_without_constraints(cluster: Cluster) -> None:
+    """Upstream e2e ``SpreadServiceOrFail`` (fidelity e2e-001): the system default
+    constraints, with the Service's selector, keep zones within 2 pods of each other."""
+    add_nodes(cluster, *[node(f"{z}{i}", zone=z) for z in "abc" for i in range(3)])
+    cluster.registry.create(SERVICES, "default", {
+        "metadata": {"name": "test-service"},
+        "spec": {"selector": {"service": "test-service"}, "ports": [{"port": 80}]}})
+    names = [f"svc-{i}" for i in range(15)]
+    create(cluster, *[api_pod(n, labels={"service": "test-service"}) for n in names])
+    spread_ = zones_of(cluster, names)
+    assert sum(spread_.values()) == 15
+    assert max(spread_.values()) - min(spread_.values()) <= 2

@@ -2,6 +2,7 @@
 pods would let it fit, and say why not in the ``preemption: ...`` part of the
 FailedScheduling message.
 
+A pod nominated to a node where one of its victims is still terminating waits for it.
 Only nodes rejected as ``Unschedulable`` are candidates; the others are "Preemption is
 not helpful for scheduling". On a candidate node without lower-priority pods there is
 "No preemption victims found for incoming pod"; otherwise all of them are removed and
@@ -48,6 +49,9 @@ class DefaultPreemption(PostFilterPlugin):
         if pod.spec.get("preemptionPolicy") == "Never":
             return None, Status(Code.Unschedulable,
                                 "preemption: not eligible due to preemptionPolicy=Never.")
+        if self._waiting_for_victims(pod, diagnosis):
+            return None, Status(Code.Unschedulable, "preemption: not eligible due to a "
+                                                    "terminating pod on the nominated node.")
         all_nodes = list(self.cache.node_infos())
         if not all_nodes:
             return None, Status(Code.Error, "preemption: no nodes available")
@@ -71,6 +75,22 @@ class DefaultPreemption(PostFilterPlugin):
         if self.on_preempt is not None:
             self.on_preempt(pod, node.name, victims)
         return node.name, None
+
+    def _waiting_for_victims(self, pod: PodInfo, diagnosis: Diagnosis) -> bool:
+        """``PodEligibleToPreemptOthers``: a pod nominated to a node where a victim of its
+        preemption is still terminating waits for it rather than preempting again
+        (unless that node can no longer help at all)."""
+        nominated = (pod.pod.get("status") or {}).get("nominatedNodeName")
+        if not nominated:
+            return False
+        status = diagnosis.status_of(nominated)
+        if status is not None and status.code == Code.UnschedulableAndUnresolvable:
+            return False
+        node = self.cache.get(nominated)
+        if node is None:
+            return False
+        return any(p.priority < pod.priority and _terminating_by_preemption(p)
+                   for p in node.pods.values())
 
     def _select_victims(self, pod: PodInfo, node: NodeInfo, framework: Framework
                         ) -> tuple[list[PodInfo], Status | None]:
@@ -111,6 +131,17 @@ class DefaultPreemption(PostFilterPlugin):
         if status is not None:
             return status
         return framework.filter_node(state, pod, node)
+
+
+def _terminating_by_preemption(pod: PodInfo) -> bool:
+    """``podTerminatingByPreemption``."""
+    if not pod.terminating:
+        return False
+    for condition in (pod.pod.get("status") or {}).get("conditions") or ():
+        if condition.get("type") == "DisruptionTarget":
+            return bool(condition.get("status") == "True"
+                        and condition.get("reason") == "PreemptionByScheduler")
+    return False
 
 
 def _cost(candidate: tuple[NodeInfo, list[PodInfo]]) -> tuple[int, int, int, str]:
