@@ -25,6 +25,7 @@ from chaoszone.journal import recover as recover
 from chaoszone.sim.server import Simulator as Simulator
 from chaoszone.targets import PodRef as PodRef
 from chaoszone.targets import PodState as PodState
+from chaoszone.targets import ServiceRef as ServiceRef
 from chaoszone.targets import Target as Target
 from chaoszone.targets import Workload as Workload
 from chaoszone.targets import ZoneRef as ZoneRef
@@ -39,6 +40,7 @@ __all__ = [
     "PodRef",
     "PodState",
     "RevertFailed",
+    "ServiceRef",
     "Simulator",
     "Target",
     "TargetError",

@@ -34,7 +34,7 @@ from chaoszone import expect
 from chaoszone.errors import ExpectationFailed, FaultError, InvalidExperiment, RevertFailed
 from chaoszone.faults import CORDONED, NOT_READY, TAINTED, Fault, Tainted
 from chaoszone.journal import Journal
-from chaoszone.targets import Target, Workload, ZoneRef
+from chaoszone.targets import ServiceRef, Target, Workload, ZoneRef
 
 __all__ = ["Cluster", "FaultHandle"]
 
@@ -103,8 +103,9 @@ class Cluster:
               namespace: str | None = None) -> Any:
         """Server-side apply a manifest (a dict, or a YAML file of one or more documents).
 
-        Returns a :class:`Workload` handle for a pod owner (Deployment, StatefulSet...),
-        the applied object's dict otherwise; a list for a file of several documents.
+        Returns a :class:`Workload` handle for a pod owner (Deployment, StatefulSet...), a
+        :class:`ServiceRef` for a Service, the applied object's dict otherwise; a list for a
+        file of several documents.
         """
         if isinstance(manifest, Mapping):
             return self._apply_one(manifest, namespace)
@@ -145,6 +146,8 @@ class Cluster:
                         or {})
             return Workload(self.target, manifest["kind"], str(ns), meta["name"],
                             dict(selector), spec.get("replicas"))
+        if manifest["kind"] == "Service" and manifest["apiVersion"] == "v1":
+            return ServiceRef(self.target, str(ns), meta["name"])
         return obj
 
     # -- faults --------------------------------------------------------------------------------

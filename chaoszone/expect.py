@@ -30,9 +30,19 @@ import urllib3
 from kubernetes import client, watch
 
 from chaoszone.errors import ExpectationFailed, TargetError
-from chaoszone.targets import PodRef, PodState, Target, Workload, ZoneRef, node_zones, pod_state
+from chaoszone.targets import (
+    PodRef,
+    PodState,
+    ServiceRef,
+    Target,
+    Workload,
+    ZoneRef,
+    node_zones,
+    pod_state,
+)
 
 __all__ = [
+    "endpoints",
     "nodes_cordoned",
     "nodes_not_ready",
     "nodes_ready",
@@ -359,6 +369,44 @@ def pending(ref: Workload | PodRef, *, reason: str = "Unschedulable",
                                  f"{f': …{message}…' if message else ''})",
              judge=judge, namespace=ref.namespace, **selector)
     return found
+
+
+# -- services ------------------------------------------------------------------------------------
+
+def endpoints(service: ServiceRef, *, within: float, min_ready: int = 1,
+              outside_zones: Collection[str] = (),
+              inside_zones: Collection[str] | None = None) -> dict[str, int]:
+    """Wait until the Service's ready endpoints (in its EndpointSlices) number at least
+    ``min_ready`` and *all* lie outside ``outside_zones`` (and inside ``inside_zones`` when
+    given): what clients of the Service can reach. Returns ready endpoints per zone."""
+    __tracebackhide__ = True
+    target = service.target
+    excluded, included = set(outside_zones), None if inside_zones is None else set(inside_zones)
+    _check_zones(node_zones(target), excluded | (included or set()))
+    result: dict[str, int] = {}
+
+    def judge(slices: list[Any]) -> tuple[bool, str]:
+        counts: dict[str, int] = {}
+        for s in slices:
+            for e in s.endpoints or []:
+                if e.conditions is not None and e.conditions.ready:
+                    counts[e.zone or "-"] = counts.get(e.zone or "-", 0) + 1
+        result.clear()
+        result.update(counts)
+        wrong = [z for z in counts if z in excluded or (included is not None
+                                                         and z not in included)]
+        return (sum(counts.values()) >= min_ready and not wrong,
+                "ready endpoints: " + (", ".join(f"{z} {n}" for z, n in sorted(counts.items()))
+                                       or "none"))
+
+    where = (f" outside {', '.join(sorted(excluded))}" if excluded else "") + \
+        (f" inside {', '.join(sorted(included))}" if included is not None else "")
+    _observe(target,
+             client.DiscoveryV1Api(target.api_client()).list_namespaced_endpoint_slice,
+             within=within, what=f"{service}: at least {min_ready} ready endpoint(s), all{where}",
+             judge=judge, namespace=service.namespace,
+             label_selector=f"kubernetes.io/service-name={service.name}")
+    return result
 
 
 # -- nodes --------------------------------------------------------------------------------------

@@ -25,7 +25,8 @@ from chaoszone.topology import ZONE_LABEL, Topology
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient
 
-__all__ = ["KNOWN_TARGETS", "PodRef", "PodState", "Target", "Workload", "ZoneRef", "attach"]
+__all__ = ["KNOWN_TARGETS", "PodRef", "PodState", "ServiceRef", "Target", "Workload", "ZoneRef",
+           "attach"]
 
 #: target names the plugin and the CLI accept
 KNOWN_TARGETS = ("sim",)
@@ -173,6 +174,18 @@ class PodRef:
 
     def __str__(self) -> str:
         return f"pod {self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class ServiceRef:
+    """A Service by name; its endpoints are in EndpointSlices labelled with its name."""
+
+    target: Target = field(repr=False, compare=False)
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"service {self.namespace}/{self.name}"
 
 
 @dataclass(frozen=True)
