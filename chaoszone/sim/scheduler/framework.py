@@ -478,7 +478,7 @@ class Framework:
                 passed = plugin.feasible_nodes(state, pod, passed)
                 if not passed:
                     break
-            if len(feasible) + len(passed) > wanted:
+            if passed and len(feasible) + len(passed) >= wanted:
                 # the search stops at the node that completes the set
                 passed = passed[:wanted - len(feasible)]
                 size = batch.index(passed[-1]) + 1
