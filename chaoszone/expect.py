@@ -43,6 +43,7 @@ from chaoszone.targets import (
 
 __all__ = [
     "endpoints",
+    "no_evictions",
     "nodes_cordoned",
     "nodes_not_ready",
     "nodes_ready",
@@ -279,6 +280,36 @@ def ready_throughout(workload: Workload, *, min_ready: int) -> Iterator[Monitor]
         raise ExpectationFailed(
             f"{workload}: fewer than {min_ready} pods Ready during the block (lowest "
             f"{monitor.lowest}). Observed (cluster seconds after the block began):\n{lines}")
+
+
+def no_evictions(workload: Workload, *, during: float) -> None:
+    """For ``during`` cluster seconds, watch that none of the workload's pods is deleted
+    or marked for deletion (evicted); fail at the first one."""
+    __tracebackhide__ = True
+    target = workload.target
+    zones = node_zones(target)
+    first = {p.uid for p in workload.pods()}
+    seen: list[str] = []
+
+    def judge(pods: list[Any]) -> tuple[bool, str]:
+        states = _pod_states(pods, zones)
+        live = {p.uid for p in states if not p.deleting}
+        gone = [p for p in states if p.uid in first and p.deleting]
+        missing = first - {p.uid for p in states}
+        summary = (f"{len(live & first)}/{len(first)} original pods live ({_by_zone(states)})"
+                   + "".join(f"; {p.name} deleting on {p.node} ({p.zone})" for p in gone)
+                   + (f"; {len(missing)} deleted" if missing else ""))
+        seen[:] = [summary]
+        return bool(gone or missing), summary
+
+    try:
+        _observe(target, client.CoreV1Api(target.api_client()).list_namespaced_pod,
+                 within=during, what="an eviction", judge=judge,
+                 namespace=workload.namespace, label_selector=workload.label_selector)
+    except ExpectationFailed:
+        return  # nothing was evicted for the whole time
+    raise ExpectationFailed(f"{workload}: a pod was evicted within {during:g} cluster seconds: "
+                            f"{seen[0] if seen else ''}")
 
 
 def replaced(workload: Workload, pods: Collection[PodState], *, within: float) -> list[PodState]:

@@ -2,6 +2,7 @@
 
     faults.zone_outage("zone-a")                  # the zone's machines lose power
     faults.zone_outage("zone-a", mode="pause")    # ... or hang (frozen, not off)
+    faults.node_outage("kind-worker", "kind-worker2")  # some machines only
     faults.partition("zone-a")                    # the zone is cut off from the API server
     faults.cordon("zone-a")                       # no new pods there (a zone or one node)
     faults.taint("zone-a", "chaos", "true", "NoExecute")
@@ -32,11 +33,13 @@ __all__ = [
     "Cordoned",
     "Drained",
     "Fault",
+    "NodeOutage",
     "Partition",
     "Tainted",
     "ZoneOutage",
     "cordon",
     "drain",
+    "node_outage",
     "partition",
     "taint",
     "zone_outage",
@@ -141,6 +144,39 @@ class ZoneOutage(Fault):
 
     def nodes(self, topology: Topology) -> tuple[str, ...]:
         return _nodes_of(topology, self.zone, allow_node=False)
+
+    def inject(self, target: Target, journal: Journal, nodes: tuple[str, ...]) -> None:
+        for node in nodes:
+            journal.record(repr(self), {"op": "power", "node": node,
+                                        "state": target.power_state(node)})
+            target.set_power(node, POWER_MODES[self.mode])
+
+
+@dataclass(frozen=True, repr=False)
+class NodeOutage(Fault):
+    """Some machines, named, are off (``stop``) or hung (``pause``): part of a zone."""
+
+    names: tuple[str, ...]
+    mode: str = "stop"
+    implies = NOT_READY
+
+    @property
+    def where(self) -> str:
+        return ", ".join(self.names)
+
+    def __repr__(self) -> str:
+        args = ", ".join(repr(n) for n in self.names)
+        return f"node_outage({args}" + (f", mode={self.mode!r})" if self.mode != "stop"
+                                        else ")")
+
+    def nodes(self, topology: Topology) -> tuple[str, ...]:
+        known = {n.name for n in topology.nodes}
+        unknown = [n for n in self.names if n not in known]
+        if unknown:
+            raise InvalidExperiment(
+                f"{self!r}: no node {', '.join(map(repr, unknown))} in topology "
+                f"{topology.name!r}; its nodes are: {', '.join(sorted(known))}")
+        return self.names
 
     def inject(self, target: Target, journal: Journal, nodes: tuple[str, ...]) -> None:
         for node in nodes:
@@ -277,6 +313,18 @@ def zone_outage(zone: str, mode: str = "stop") -> ZoneOutage:
         raise InvalidExperiment(f"zone_outage({zone!r}): mode must be one of "
                                 f"{', '.join(POWER_MODES)}; got {mode!r}")
     return ZoneOutage(zone, mode)
+
+
+def node_outage(*nodes: str, mode: str = "stop") -> NodeOutage:
+    """The named nodes' machines lose power (``stop``) or hang (``pause``)."""
+    if not nodes or not all(isinstance(n, str) and n for n in nodes):
+        raise InvalidExperiment(f"node_outage: name one or more nodes, got {nodes!r}")
+    if len(set(nodes)) != len(nodes):
+        raise InvalidExperiment(f"node_outage: a node is named twice in {nodes!r}")
+    if mode not in POWER_MODES:
+        raise InvalidExperiment(f"node_outage: mode must be one of {', '.join(POWER_MODES)}; "
+                                f"got {mode!r}")
+    return NodeOutage(tuple(nodes), mode)
 
 
 def partition(zone: str) -> Partition:

@@ -41,7 +41,10 @@ def test_a_zone_outage_refuses_a_node_name_when_given_one_instead_of_a_zone() ->
     lambda: faults.drain("zone-a", timeout=0),
     lambda: faults.drain("zone-a", timeout=True),
     lambda: faults.cordon(""),
-], ids=["mode", "empty-zone", "effect", "key", "timeout-zero", "timeout-bool", "cordon-empty"])
+    lambda: faults.node_outage(),
+    lambda: faults.node_outage("n1", "n1"),
+], ids=["mode", "empty-zone", "effect", "key", "timeout-zero", "timeout-bool", "cordon-empty",
+        "no-nodes", "node-twice"])
 def test_bad_fault_parameters_are_refused_when_the_fault_is_built(build: object) -> None:
     with pytest.raises(InvalidExperiment):
         build()  # type: ignore[operator]
@@ -55,3 +58,8 @@ def test_faults_are_frozen_values_whose_repr_reads_as_they_were_built() -> None:
     assert outage == faults.zone_outage("zone-a", mode="pause")
     with pytest.raises(AttributeError):
         outage.zone = "zone-b"  # type: ignore[misc]
+
+
+def test_a_node_outage_names_the_unknown_node_and_the_known_ones() -> None:
+    with pytest.raises(InvalidExperiment, match=r"'kind-worker9'.*three-zones-worker"):
+        faults.node_outage("three-zones-worker", "kind-worker9").nodes(TOPOLOGY)
