@@ -53,6 +53,7 @@ __all__ = [
     "ready_throughout",
     "replaced",
     "spread",
+    "zone_bound",
 ]
 
 __tracebackhide__ = True
@@ -309,6 +310,64 @@ def no_evictions(workload: Workload, *, during: float) -> None:
     except ExpectationFailed:
         return  # nothing was evicted for the whole time
     raise ExpectationFailed(f"{workload}: a pod was evicted within {during:g} cluster seconds: "
+                            f"{seen[0] if seen else ''}")
+
+
+def volume_zones(workload: Workload) -> dict[str, str]:
+    """Pod name to the zone of its bound volume(s), from each claim's PersistentVolume
+    node affinity (a zone label, or a hostname whose node has one)."""
+    target = workload.target
+    core: Any = client.CoreV1Api(target.api_client())
+    zones = node_zones(target)
+    out: dict[str, str] = {}
+    for pod in core.list_namespaced_pod(workload.namespace,
+                                        label_selector=workload.label_selector).items:
+        for volume in pod.spec.volumes or []:
+            if volume.persistent_volume_claim is None:
+                continue
+            claim = core.read_namespaced_persistent_volume_claim(
+                volume.persistent_volume_claim.claim_name, workload.namespace)
+            if not claim.spec.volume_name:
+                continue
+            pv = core.read_persistent_volume(claim.spec.volume_name)
+            required = pv.spec.node_affinity.required if pv.spec.node_affinity else None
+            for term in (required.node_selector_terms if required else None) or []:
+                for req in term.match_expressions or []:
+                    if req.key == "topology.kubernetes.io/zone" and req.values:
+                        out[pod.metadata.name] = req.values[0]
+                    elif req.key == "kubernetes.io/hostname" and req.values:
+                        out[pod.metadata.name] = zones.get(req.values[0], "")
+    return out
+
+
+def zone_bound(workload: Workload, *, during: float) -> dict[str, str]:
+    """For ``during`` cluster seconds, watch that every pod of the workload with a bound
+    volume runs only in its volume's zone (a StatefulSet pod is never recreated in another
+    zone); fail at the first that is not. Returns pod name to volume zone."""
+    __tracebackhide__ = True
+    target = workload.target
+    zones = node_zones(target)
+    bound = volume_zones(workload)
+    if not bound:
+        raise ExpectationFailed(f"{workload}: no pod has a bound volume; nothing is zone-bound")
+    seen: list[str] = []
+
+    def judge(pods: list[Any]) -> tuple[bool, str]:
+        states = _pod_states(pods, zones)
+        wrong = [p for p in states if p.name in bound and p.node and p.zone != bound[p.name]]
+        summary = "; ".join(f"{p.name} {p.phase}{' deleting' if p.deleting else ''} on "
+                            f"{p.node or '-'} ({p.zone or '-'}; volume in {bound.get(p.name)})"
+                            for p in states)
+        seen[:] = [summary]
+        return bool(wrong), summary
+
+    try:
+        _observe(target, client.CoreV1Api(target.api_client()).list_namespaced_pod,
+                 within=during, what="a pod outside its volume's zone", judge=judge,
+                 namespace=workload.namespace, label_selector=workload.label_selector)
+    except ExpectationFailed:
+        return bound
+    raise ExpectationFailed(f"{workload}: a pod ran outside its volume's zone: "
                             f"{seen[0] if seen else ''}")
 
 
