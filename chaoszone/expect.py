@@ -53,6 +53,7 @@ __all__ = [
     "ready_throughout",
     "replaced",
     "spread",
+    "volume_zones",
     "zone_bound",
 ]
 

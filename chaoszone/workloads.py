@@ -17,7 +17,7 @@ from typing import Any
 from chaoszone.errors import InvalidExperiment
 from chaoszone.topology import ZONE_LABEL
 
-__all__ = ["IMAGE", "deployment", "pdb", "service", "statefulset"]
+__all__ = ["IMAGE", "deployment", "pdb", "service", "statefulset", "storage_class"]
 
 #: the container image of the builders' pods (kind can pull it; the simulator runs any)
 IMAGE = "registry.k8s.io/pause:3.10"
@@ -145,3 +145,21 @@ def service(name: str, *, port: int = 80, headless: bool = False) -> dict[str, A
     if headless:
         spec["clusterIP"] = "None"
     return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name}, "spec": spec}
+
+
+def storage_class(name: str, *, zones: list[str] | None = None,
+                  provisioner: str = "rancher.io/local-path") -> dict[str, Any]:
+    """A StorageClass binding when the pod is scheduled (WaitForFirstConsumer), whose
+    volumes may be made only in ``zones`` when given (``allowedTopologies``). The default
+    provisioner is kind's."""
+    body: dict[str, Any] = {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+                            "metadata": {"name": name}, "provisioner": provisioner,
+                            "reclaimPolicy": "Delete",
+                            "volumeBindingMode": "WaitForFirstConsumer"}
+    if zones is not None:
+        if not zones:
+            raise InvalidExperiment(f"storage_class({name!r}): zones must name at least one "
+                                    f"zone, or be None for every zone")
+        body["allowedTopologies"] = [{"matchLabelExpressions": [
+            {"key": ZONE_LABEL, "values": list(zones)}]}]
+    return body
