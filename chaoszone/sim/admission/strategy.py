@@ -12,6 +12,7 @@ Owns :func:`prepare_for_create`, :func:`prepare_for_update` and :func:`initial_s
 * ``metadata.generation`` (1 on create, +1 when the spec changes) for Deployment,
   ReplicaSet, StatefulSet, DaemonSet, Job and PodDisruptionBudget (Deployments also on
   annotation changes), and a DaemonSet's ``deprecated.daemonset.template.generation``;
+  an EndpointSlice's (+1 when anything but its metadata changes, or its labels do);
 * a new pod's ``status`` (``Pending``, its QoS class, the ``SchedulingGated`` condition)
   and the ``matchLabelKeys``/``mismatchLabelKeys`` merge into pod (anti-)affinity selectors
   (MatchLabelKeysInPodAffinity, beta and on in 1.32);
@@ -24,7 +25,8 @@ Upstream (release-1.32): pkg/registry/core/{pod,namespace,persistentvolume,
 persistentvolumeclaim,service}/strategy.go, pkg/registry/core/service/storage/storage.go
 (``patchAllocatedValues``), pkg/registry/apps/{deployment,replicaset,statefulset,
 daemonset}/strategy.go, pkg/registry/batch/job/strategy.go,
-pkg/registry/policy/poddisruptionbudget/strategy.go.
+pkg/registry/policy/poddisruptionbudget/strategy.go,
+pkg/registry/discovery/endpointslice/strategy.go.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ GENERATION_KINDS = frozenset({
     ("apps", "DaemonSet"), ("batch", "Job"), ("policy", "PodDisruptionBudget"),
 })
 DAEMONSET_TEMPLATE_GENERATION = "deprecated.daemonset.template.generation"
+#: an EndpointSlice has a generation too, but no spec: see :func:`_prepare_for_update`
+_ENDPOINT_SLICE = ("discovery.k8s.io", "EndpointSlice")
 
 _INITIAL_STATUS: dict[tuple[str, str], dict[str, Any]] = {
     ("apps", "ReplicaSet"): {"replicas": 0},
@@ -136,7 +140,7 @@ def _prepare_for_create(resource: ResourceType, obj: dict[str, Any], now: str | 
     status = initial_status(resource)
     if status is not None:
         obj["status"] = status
-    if key in GENERATION_KINDS:
+    if key in GENERATION_KINDS or key == _ENDPOINT_SLICE:
         meta["generation"] = 1
     if key == ("", "Pod"):
         _prepare_pod(obj)
@@ -222,6 +226,13 @@ def _prepare_for_update(resource: ResourceType, new: dict[str, Any],
             spec["finalizers"] = list(old_finalizers)
     if key == ("", "Service"):
         _patch_allocated_service_values(new, old)
+    if key == _ENDPOINT_SLICE:
+        # endpointslice/strategy.go: anything but metadata changed, or the labels did
+        generation = int(old_meta.get("generation") or 0)
+        meta["generation"] = generation
+        if semantic(_body(new)) != semantic(_body(old)) or semantic(
+                meta.get("labels")) != semantic(old_meta.get("labels")):
+            meta["generation"] = generation + 1
     if key in GENERATION_KINDS:
         generation = int(old_meta.get("generation") or 0)
         meta["generation"] = generation
@@ -241,3 +252,8 @@ def _prepare_for_update(resource: ResourceType, new: dict[str, Any],
                     str(int(old_generation) + 1) if template_changed else old_generation)
         if changed:
             meta["generation"] = generation + 1
+
+
+def _body(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """An object without its metadata and type."""
+    return {k: v for k, v in obj.items() if k not in ("metadata", "apiVersion", "kind")}
