@@ -263,3 +263,15 @@ def test_pod_log_reads_the_container_log_with_tail_and_timestamps(
     with pytest.raises(ApiException) as info:
         core.read_namespaced_pod_log(name, namespace, container="nope")
     assert info.value.status == 400
+
+
+def test_endpoint_slice_generation_moves_with_its_endpoints_and_labels_only(
+        api_client: k8s.ApiClient, namespace: str) -> None:
+    slices = Ops(BY_ID["endpointslices.discovery.k8s.io"], api_client, namespace)
+    name = slices.create().metadata.name
+    assert slices.read(name).metadata.generation == 1
+    patched = slices.patch(name, {"metadata": {"annotations": {"note": "x"}}})
+    assert patched.metadata.generation == 1
+    assert slices.patch(name, {"metadata": {"labels": {"x": "y"}}}).metadata.generation == 2
+    ports = [{"name": "http", "port": 81, "protocol": "TCP"}]
+    assert slices.patch(name, {"ports": ports}).metadata.generation == 3
