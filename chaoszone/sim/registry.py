@@ -33,9 +33,13 @@ SERVICEACCOUNTS = by_path("", "v1", "serviceaccounts")
 PODS = by_path("", "v1", "pods")
 assert NAMESPACES is not None and SERVICEACCOUNTS is not None and PODS is not None
 
-#: kinds whose PUT creates a missing object (AllowCreateOnUpdate in their strategy)
-_CREATE_ON_UPDATE = frozenset({("", "Endpoints"), ("", "Event"), ("coordination.k8s.io", "Lease"),
-                               ("discovery.k8s.io", "EndpointSlice"), ("events.k8s.io", "Event")})
+#: kinds whose PUT creates a missing object (AllowCreateOnUpdate in their strategy; an
+#: EndpointSlice's is false)
+_CREATE_ON_UPDATE = frozenset({
+    ("", "Service"), ("", "Endpoints"), ("", "Event"), ("coordination.k8s.io", "Lease"),
+    ("events.k8s.io", "Event"), ("rbac.authorization.k8s.io", "Role"),
+    ("rbac.authorization.k8s.io", "RoleBinding"), ("rbac.authorization.k8s.io", "ClusterRole"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding")})
 #: kinds whose DELETE answers with the deleted object rather than a Status: upstream's
 #: ``ReturnDeletedObject: true`` stores (pkg/registry/*/storage/storage.go), which is also
 #: what makes the OpenAPI (and so the typed clients) declare the object as the reply
