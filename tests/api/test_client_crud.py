@@ -5,6 +5,7 @@ models, and so must the raw JSON of gets and lists."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -264,8 +265,6 @@ def test_dry_run_changes_nothing_when_kind_is(ops: Ops, sim: Simulator) -> None:
 
 
 def _body(exc: ApiException) -> Any:
-    import json
-
     return json.loads(exc.body)
 
 
@@ -434,3 +433,31 @@ def test_every_object_the_controllers_write_passes_the_strict_models(
         assert {"ReplicaSet", "StatefulSet", "Job"} <= owners
     finally:
         nodes.cleanup()
+
+
+#: kinds whose strategy has AllowCreateOnUpdate: a PUT of a missing object creates it
+CREATED_BY_PUT = {"services", "endpoints", "events", "leases.coordination.k8s.io",
+                  "events.events.k8s.io", "roles.rbac.authorization.k8s.io",
+                  "rolebindings.rbac.authorization.k8s.io",
+                  "clusterroles.rbac.authorization.k8s.io",
+                  "clusterrolebindings.rbac.authorization.k8s.io"}
+
+
+@by_kind
+def test_replace_of_a_missing_object_creates_it_only_where_upstream_allows_when_kind_is(
+        ops: Ops) -> None:
+    manifest = ops.manifest()
+    name = manifest["metadata"]["name"]
+    body = ops.kind.model_class().from_dict(manifest)
+    if ops.kind.id not in CREATED_BY_PUT:
+        with pytest.raises(ApiException) as info:
+            ops.replace(name, body)
+        assert info.value.status == 404
+        return
+    if not ops.kind.namespaced:
+        ops.made.append(name)
+    reply = ops._method("replace")(name=name, body=body, _preload_content=False,
+                                   **ops._scoped({}))
+    assert reply.status == 201
+    created = deserializes(ops.client, json.loads(reply.data), ops.kind.model)
+    assert created.metadata.uid and ops.read(name).metadata.uid == created.metadata.uid
