@@ -275,3 +275,16 @@ def test_endpoint_slice_generation_moves_with_its_endpoints_and_labels_only(
     assert slices.patch(name, {"metadata": {"labels": {"x": "y"}}}).metadata.generation == 2
     ports = [{"name": "http", "port": 81, "protocol": "TCP"}]
     assert slices.patch(name, {"ports": ports}).metadata.generation == 3
+
+
+@pytest.mark.parametrize("kind", WITH_STATUS, ids=str)
+def test_status_sent_on_create_is_dropped_except_for_nodes_when_kind_is(ops: Ops) -> None:
+    assert ops.kind.status is not None
+    manifest = ops.manifest()
+    manifest["status"] = ops.kind.status
+    created = ops.raw(ops._method("create"), body=ops.kind.model_class().from_dict(manifest),
+                      **ops._scoped({}))
+    if not ops.kind.namespaced:
+        ops.made.append(created["metadata"]["name"])
+    # PrepareForCreate resets status; nodeStrategy alone lets it be set on create
+    assert contains(created.get("status", {}), ops.kind.status) == (ops.kind.id == "nodes")
