@@ -11,7 +11,7 @@ import time
 
 from bench._common import machine_lines
 
-BENCHMARKS = ("creates", "kubectl_get", "watch_fanout", "memory")
+BENCHMARKS = ("creates", "kubectl_get", "watch_fanout", "memory", "scheduling")
 
 
 def _load() -> str:
