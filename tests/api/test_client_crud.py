@@ -461,3 +461,16 @@ def test_replace_of_a_missing_object_creates_it_only_where_upstream_allows_when_
     assert reply.status == 201
     created = deserializes(ops.client, json.loads(reply.data), ops.kind.model)
     assert created.metadata.uid and ops.read(name).metadata.uid == created.metadata.uid
+
+
+def test_reapplying_without_a_field_removes_it_when_the_manager_owned_it_alone(
+        configmaps: Ops) -> None:
+    manifest = configmaps.manifest()
+    name = manifest["metadata"]["name"]
+    apply = {"_content_type": "application/apply-patch+yaml", "field_manager": "owner"}
+    configmaps.patch(name, {**manifest, "data": {"keep": "1", "drop": "2"}}, **apply)
+    configmaps.patch(name, {"metadata": {"labels": {"shared": "yes"}}},
+                     field_manager="someone-else")  # an update: owned by another manager
+    again = configmaps.patch(name, {**manifest, "data": {"keep": "1"}}, **apply)
+    assert again.data == {"keep": "1"}
+    assert again.metadata.labels["shared"] == "yes"
