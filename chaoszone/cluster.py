@@ -57,6 +57,10 @@ class FaultHandle:
     reverted_at: float | None = None
     #: what the bite check saw
     observed: list[str] = field(default_factory=list)
+    #: cluster seconds from the injection until the fault was seen to bite
+    bit_after: float | None = None
+    #: cluster seconds from the injection until the revert began
+    lasted: float | None = None
 
 
 class Cluster:
@@ -69,6 +73,8 @@ class Cluster:
             self.run_dir / f"journal-{target.topology.name}-{os.getpid()}-"
                            f"{uuid.uuid4().hex[:6]}.jsonl", target)
         self._dynamic: dynamic.DynamicClient | None = None
+        #: every fault injected through this handle, oldest first
+        self.history: list[FaultHandle] = []
 
     @property
     def topology(self) -> Any:
@@ -166,6 +172,7 @@ class Cluster:
         timers = self.target.timers
         detect = timers.node_monitor_grace_period + 2 * timers.node_monitor_period + 10
         handle = FaultHandle(fault, nodes)
+        self.history.append(handle)
         zone = ZoneRef(self.target, getattr(fault, "zone", getattr(fault, "where", "")), nodes)
         before = {r.id for r in self.journal.pending()}
         with _sigterm_as_interrupt():
@@ -190,10 +197,14 @@ class Cluster:
         except ExpectationFailed as exc:
             raise FaultError(f"{fault!r} did not bite: {exc}") from exc
         handle.bit = True
+        if handle.injected_at is not None:
+            handle.bit_after = self.target.cluster_seconds(time.monotonic() - handle.injected_at)
         handle.observed.append(f"{fault!r}: {fault.implies} on {', '.join(zone.node_names)}")
 
     def _revert(self, handle: FaultHandle, zone: ZoneRef, before: set[int],
                 within: float) -> None:
+        if handle.injected_at is not None:
+            handle.lasted = self.target.cluster_seconds(time.monotonic() - handle.injected_at)
         mine = [r for r in self.journal.pending() if r.id not in before]
         self.journal.revert(mine)
         handle.reverted = True

@@ -142,12 +142,23 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     kwargs = _marker_kwargs(request.node)
     topology = kwargs.get("topology") or request.config.getoption("chaoszone_topology")
     handle = request.config.stash[_CLUSTERS].get(str(topology))
+    first = len(handle.history)
     yield handle
+    for n, fault in enumerate(handle.history[first:], 1):
+        # JUnit XML <property> elements: how fast each fault bit and how long it lasted
+        request.node.user_properties.append((
+            f"chaoszone.fault.{n}", f"{fault.fault!r} on {', '.join(fault.nodes)}: "
+            f"bit={fault.bit} after {_seconds(fault.bit_after)}, lasted "
+            f"{_seconds(fault.lasted)}, reverted={fault.reverted}"))
     left = handle.journal.pending()
     if left:
         handle.journal.revert()
         pytest.fail(f"{len(left)} change(s) were still in place after the test and have been "
                     f"reverted: " + "; ".join(f"{r.fault}" for r in left), pytrace=False)
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} cluster s"
 
 
 @pytest.fixture
