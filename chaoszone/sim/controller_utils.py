@@ -1,13 +1,14 @@
 """What the workload controllers share, so that no controller imports another.
 
-Pod predicates (active, ready, available, terminating), owner references and the
+Pod predicates (active, available, terminating), new owner references and the
 claiming of orphans (adopt and release), creation/deletion expectations, the pod
-orderings upstream uses to choose which pods to delete, taint/toleration matching,
-``IntOrString`` scaling, and the hashes that name ReplicaSets and ControllerRevisions.
+orderings upstream uses to choose which pods to delete, ``IntOrString`` scaling, and
+the hashes that name ReplicaSets and ControllerRevisions. What any component reads off
+an object (times, conditions, readiness, taints, controller references) is in
+:mod:`chaoszone.sim.objects`.
 
 Upstream (release-1.32): pkg/controller/controller_utils.go,
 pkg/controller/controller_ref_manager.go, pkg/api/v1/pod/util.go,
-staging/src/k8s.io/api/core/v1/toleration.go,
 staging/src/k8s.io/apimachinery/pkg/util/intstr/intstr.go and
 staging/src/k8s.io/apimachinery/pkg/util/rand/rand.go (``SafeEncodeString``).
 """
@@ -21,12 +22,12 @@ import json
 import math
 import struct
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from chaoszone.sim import errors
 from chaoszone.sim.admission.podspec import semantic
 from chaoszone.sim.clock import Clock
+from chaoszone.sim.objects import controller_ref, get_condition, is_pod_ready, parse_time
 from chaoszone.sim.registry import DeleteOptions, Registry
 from chaoszone.sim.resources import ResourceType, by_path
 from chaoszone.sim.runtime import Runtime
@@ -42,20 +43,16 @@ __all__ = [
     "available_at",
     "claim",
     "compute_hash",
-    "controller_ref",
-    "find_untolerated_taint",
     "fnv32",
     "fnv32a",
     "go_json",
     "is_pod_active",
     "is_pod_available",
-    "is_pod_ready",
     "is_pod_terminal",
     "is_pod_terminating",
     "new_controller_ref",
     "omit_zero",
     "only_status_changed",
-    "parse_time",
     "pod_from_template",
     "ranked_pods_for_deletion",
     "ready_time",
@@ -63,7 +60,6 @@ __all__ = [
     "scaled_value",
     "semantic_equal",
     "template_patch",
-    "tolerates",
     "update_status",
 ]
 
@@ -79,37 +75,11 @@ _ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"
 EXPECTATIONS_TIMEOUT = 300.0
 
 
-# -- time ---------------------------------------------------------------------------------------
-
-def parse_time(value: Any) -> float | None:
-    """An RFC 3339 ``metav1.Time`` as epoch seconds; None when absent or unreadable."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
-
-
 # -- pods ---------------------------------------------------------------------------------------
-
-def _conditions(pod: Mapping[str, Any]) -> list[Obj]:
-    return list((pod.get("status") or {}).get("conditions") or [])
-
-
-def _ready_condition(pod: Mapping[str, Any]) -> Obj | None:
-    return next((c for c in _conditions(pod) if c.get("type") == "Ready"), None)
-
-
-def is_pod_ready(pod: Mapping[str, Any]) -> bool:
-    """``podutil.IsPodReady``: the Ready condition is True."""
-    cond = _ready_condition(pod)
-    return cond is not None and cond.get("status") == "True"
-
 
 def ready_time(pod: Mapping[str, Any]) -> float | None:
     """When the pod last became ready (the Ready condition's lastTransitionTime)."""
-    cond = _ready_condition(pod)
+    cond = get_condition(pod, "Ready")
     if cond is None or cond.get("status") != "True":
         return None
     return parse_time(cond.get("lastTransitionTime"))
@@ -269,14 +239,6 @@ def ranked_pods_for_deletion(pods: Sequence[Obj], related: Iterable[Mapping[str,
 
 
 # -- owners -------------------------------------------------------------------------------------
-
-def controller_ref(obj: Mapping[str, Any]) -> Obj | None:
-    """``metav1.GetControllerOf``: the owner reference with ``controller: true``."""
-    for ref in obj["metadata"].get("ownerReferences") or []:
-        if ref.get("controller"):
-            return dict(ref)
-    return None
-
 
 def new_controller_ref(owner: Mapping[str, Any], rt: ResourceType) -> Obj:
     """``metav1.NewControllerRef``."""
@@ -511,35 +473,6 @@ class PodControl:
 
 def _namespace_terminating(exc: errors.ApiError) -> bool:
     return any(c.reason == "NamespaceTerminating" for c in exc.causes)
-
-
-# -- taints -------------------------------------------------------------------------------------
-
-def tolerates(toleration: Mapping[str, Any], taint: Mapping[str, Any]) -> bool:
-    """``Toleration.ToleratesTaint`` (1.32)."""
-    effect = toleration.get("effect") or ""
-    if effect and effect != taint.get("effect"):
-        return False
-    key = toleration.get("key") or ""
-    if key and key != taint.get("key"):
-        return False
-    operator = toleration.get("operator") or "Equal"
-    if operator == "Equal":
-        return (toleration.get("value") or "") == (taint.get("value") or "")
-    return operator == "Exists"
-
-
-def find_untolerated_taint(taints: Iterable[Mapping[str, Any]],
-                           tolerations: Sequence[Mapping[str, Any]],
-                           effects: Iterable[str]) -> Mapping[str, Any] | None:
-    """``v1helper.FindMatchingUntoleratedTaint`` for taints of the given effects."""
-    wanted = set(effects)
-    for taint in taints:
-        if taint.get("effect") not in wanted:
-            continue
-        if not any(tolerates(t, taint) for t in tolerations):
-            return taint
-    return None
 
 
 # -- IntOrString ----------------------------------------------------------------------------------

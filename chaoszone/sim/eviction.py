@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from chaoszone.sim import errors, selectors
+from chaoszone.sim.objects import is_pod_ready
 from chaoszone.sim.registry import DeleteOptions, Registry
 from chaoszone.sim.resources import by_path
 
@@ -16,13 +17,6 @@ __all__ = ["evict"]
 
 _PODS = by_path("", "v1", "pods")
 _PDBS = by_path("policy", "v1", "poddisruptionbudgets")
-
-
-def _ready(pod: dict[str, Any]) -> bool:
-    for cond in (pod.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "Ready":
-            return bool(cond.get("status") == "True")
-    return False
 
 
 def evict(registry: Registry, namespace: str, name: str, eviction: dict[str, Any]) -> None:
@@ -54,7 +48,7 @@ def evict(registry: Registry, namespace: str, name: str, eviction: dict[str, Any
     pdb_status = pdb.obj.get("status") or {}
     healthy = int(pdb_status.get("currentHealthy", 0))
     desired = int(pdb_status.get("desiredHealthy", 0))
-    if not _ready(pod.obj):
+    if not is_pod_ready(pod.obj):
         policy = spec.get("unhealthyPodEvictionPolicy", "IfHealthyBudget")
         if policy == "AlwaysAllow" or (healthy >= desired > 0):
             _delete(registry, namespace, name, options)

@@ -13,7 +13,7 @@ pkg/util/taints/taints.go, staging/src/k8s.io/component-helpers/node/topology/he
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from chaoszone.sim.resources import ResourceType, by_path
 __all__ = [
     "BETA_REGION_LABEL",
     "BETA_ZONE_LABEL",
+    "DO_NOT_SCHEDULE",
     "NOT_READY_TAINT",
     "OUT_OF_SERVICE_TAINT",
     "REGION_LABEL",
@@ -29,14 +30,16 @@ __all__ = [
     "UNSCHEDULABLE_TAINT",
     "ZONE_LABEL",
     "controller_ref",
+    "find_untolerated_taint",
     "get_condition",
+    "is_pod_ready",
     "matching_tolerations",
     "node_ready_status",
     "parse_time",
-    "pod_ready",
     "resource_type",
     "taint_matches",
     "tolerates",
+    "tolerations_tolerate",
     "update_pod_condition",
     "zone_key",
 ]
@@ -79,7 +82,7 @@ def get_condition(obj: Mapping[str, Any] | None, type_: str) -> dict[str, Any] |
     return None
 
 
-def pod_ready(pod: Mapping[str, Any]) -> bool:
+def is_pod_ready(pod: Mapping[str, Any]) -> bool:
     """``podutil.IsPodReady``: the Ready condition is True."""
     cond = get_condition(pod, "Ready")
     return cond is not None and cond.get("status") == "True"
@@ -139,6 +142,30 @@ def tolerates(toleration: Mapping[str, Any], taint: Mapping[str, Any]) -> bool:
     return operator == "Exists"
 
 
+def tolerations_tolerate(tolerations: Iterable[Mapping[str, Any]],
+                         taint: Mapping[str, Any]) -> bool:
+    """Whether any of ``tolerations`` tolerates ``taint``."""
+    return any(tolerates(t, taint) for t in tolerations)
+
+
+#: ``DoNotScheduleTaintsFilterFunc``: the effects that keep a pod off a node
+DO_NOT_SCHEDULE = frozenset({"NoSchedule", "NoExecute"})
+
+
+def find_untolerated_taint(taints: Iterable[Mapping[str, Any]],
+                           tolerations: Sequence[Mapping[str, Any]],
+                           effects: Collection[str] = DO_NOT_SCHEDULE
+                           ) -> Mapping[str, Any] | None:
+    """``v1helper.FindMatchingUntoleratedTaint``: the first taint (in node order) with one
+    of ``effects`` that no toleration tolerates."""
+    for taint in taints:
+        if taint.get("effect") not in effects:
+            continue
+        if not any(tolerates(t, taint) for t in tolerations):
+            return taint
+    return None
+
+
 def matching_tolerations(taints: Sequence[Mapping[str, Any]],
                          tolerations: Sequence[Mapping[str, Any]]
                          ) -> tuple[bool, list[Mapping[str, Any]]]:
@@ -157,11 +184,12 @@ def matching_tolerations(taints: Sequence[Mapping[str, Any]],
 
 # -- ownership and topology ------------------------------------------------------------------------
 
-def controller_ref(meta: Mapping[str, Any]) -> dict[str, Any] | None:
-    """``metav1.GetControllerOf``: the owner reference with ``controller: true``."""
-    for ref in meta.get("ownerReferences") or ():
+def controller_ref(obj: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``metav1.GetControllerOf``: (a copy of) the owner reference with
+    ``controller: true``."""
+    for ref in obj["metadata"].get("ownerReferences") or ():
         if isinstance(ref, dict) and ref.get("controller"):
-            return ref
+            return dict(ref)
     return None
 
 

@@ -37,19 +37,16 @@ from chaoszone.sim.controller_utils import (
     Retry,
     claim,
     compute_hash,
-    controller_ref,
-    find_untolerated_taint,
     is_pod_available,
-    is_pod_ready,
     new_controller_ref,
     omit_zero,
     only_status_changed,
-    parse_time,
     pod_from_template,
     scaled_value,
     template_patch,
     update_status,
 )
+from chaoszone.sim.objects import controller_ref, find_untolerated_taint, is_pod_ready, parse_time
 from chaoszone.sim.registry import DeleteOptions
 from chaoszone.sim.resources import ResourceType, by_path
 from chaoszone.sim.runtime import Runtime

@@ -32,13 +32,12 @@ from chaoszone.sim import errors
 from chaoszone.sim.controller_utils import (
     claim,
     compute_hash,
-    controller_ref,
     new_controller_ref,
     omit_zero,
-    parse_time,
     scaled_value,
     semantic_equal,
 )
+from chaoszone.sim.objects import controller_ref, parse_time
 from chaoszone.sim.registry import DeleteOptions
 from chaoszone.sim.resources import ResourceType, by_path
 from chaoszone.sim.runtime import Runtime, Timer

@@ -34,8 +34,8 @@ from chaoszone.sim import errors, selectors
 from chaoszone.sim.objects import (
     controller_ref,
     get_condition,
+    is_pod_ready,
     parse_time,
-    pod_ready,
     resource_type,
 )
 from chaoszone.sim.resources import RESOURCES, ResourceType
@@ -203,7 +203,7 @@ class DisruptionController:
             at = parse_time(disrupted.get(pod["metadata"]["name"]))
             if at is not None and at + DELETION_TIMEOUT > now:
                 continue
-            if pod_ready(pod):
+            if is_pod_ready(pod):
                 healthy += 1
         self._update_status(pdb, healthy, desired, expected, disrupted)
         if recheck is not None:
@@ -230,7 +230,7 @@ class DisruptionController:
         scale: dict[str, int] = {}
         unmanaged = []
         for pod in pods:
-            ref = controller_ref(pod["metadata"])
+            ref = controller_ref(pod)
             if ref is None:
                 unmanaged.append(pod["metadata"]["name"])
                 continue
@@ -253,7 +253,7 @@ class DisruptionController:
         if kind == "ReplicaSet" and group in ("apps", "extensions"):
             rs = self.store.get(_RS, namespace, name)
             if rs is not None and rs.meta.get("uid") == ref.get("uid"):
-                owner = controller_ref(rs.meta)
+                owner = controller_ref(rs.obj)
                 if owner is not None and owner.get("kind") == "Deployment":
                     owner_api = str(owner.get("apiVersion", ""))
                     if owner_api.split("/")[0] in ("apps", "extensions") and "/" in owner_api:

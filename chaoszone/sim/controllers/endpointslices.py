@@ -37,7 +37,7 @@ from typing import Any
 from chaoszone.sim import errors, selectors
 from chaoszone.sim.admission.quantity import QuantityError
 from chaoszone.sim.admission.quantity import parse as parse_quantity
-from chaoszone.sim.objects import ZONE_LABEL, node_ready_status, pod_ready, resource_type
+from chaoszone.sim.objects import ZONE_LABEL, is_pod_ready, node_ready_status, resource_type
 from chaoszone.sim.registry import DeleteOptions
 from chaoszone.sim.runtime import Runtime
 from chaoszone.sim.watch import DELETED, Event
@@ -266,7 +266,7 @@ class EndpointSliceController:
             node = self.store.get(_NODES, "", node_name) if node_name else None
             if node is None and not publish:
                 continue
-            serving = pod_ready(pod)
+            serving = is_pod_ready(pod)
             terminating = bool(pod["metadata"].get("deletionTimestamp"))
             endpoint: dict[str, Any] = {
                 "addresses": [_pod_ip(pod)],
@@ -480,7 +480,7 @@ class EndpointSliceController:
             if node_name:
                 address["nodeName"] = node_name
             address["targetRef"] = _target_ref(pod)
-            ready = publish or pod_ready(pod)
+            ready = publish or is_pod_ready(pod)
             addr_key = (address["ip"], pod["metadata"]["uid"])
             if not spec.get("ports"):
                 if _headless(service):

@@ -38,15 +38,13 @@ from chaoszone.sim.controller_utils import (
     Retry,
     active_pods_key,
     claim,
-    controller_ref,
     is_pod_active,
-    is_pod_ready,
     is_pod_terminating,
     new_controller_ref,
-    parse_time,
     pod_from_template,
     update_status,
 )
+from chaoszone.sim.objects import controller_ref, get_condition, is_pod_ready, parse_time
 from chaoszone.sim.resources import ResourceType, by_path
 from chaoszone.sim.runtime import Runtime
 from chaoszone.sim.selectors import LabelSelector, label_selector_from_dict
@@ -89,11 +87,6 @@ def _uid(pod: Obj) -> str:
 
 def _has_finalizer(pod: Obj) -> bool:
     return TRACKING_FINALIZER in (pod["metadata"].get("finalizers") or [])
-
-
-def _condition(job: Obj, type_: str) -> Obj | None:
-    return next((c for c in (job.get("status") or {}).get("conditions") or []
-                 if c.get("type") == type_), None)
 
 
 def is_finished(job: Obj) -> bool:
@@ -374,7 +367,7 @@ class JobController:
         now = self.clock.timestamp()
         ctx.finished = self._success_criteria(job)
         if ctx.finished is None:
-            target = _condition(job, "FailureTarget")
+            target = get_condition(job, "FailureTarget")
             if target is not None and target.get("status") == "True":
                 ctx.finished = self._cond("Failed", target.get("reason", ""),
                                           target.get("message", ""))
@@ -786,7 +779,7 @@ class JobController:
         return False
 
     def _success_criteria(self, job: Obj) -> Obj | None:
-        cond = _condition(job, "SuccessCriteriaMet")
+        cond = get_condition(job, "SuccessCriteriaMet")
         return dict(cond) if cond is not None and cond.get("status") == "True" else None
 
     def _fail_job_message(self, job: Obj, pods: list[Obj]) -> str | None:

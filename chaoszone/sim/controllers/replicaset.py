@@ -27,10 +27,8 @@ from chaoszone.sim.controller_utils import (
     PodControl,
     Retry,
     claim,
-    controller_ref,
     is_pod_active,
     is_pod_available,
-    is_pod_ready,
     new_controller_ref,
     omit_zero,
     only_status_changed,
@@ -38,6 +36,7 @@ from chaoszone.sim.controller_utils import (
     ranked_pods_for_deletion,
     update_status,
 )
+from chaoszone.sim.objects import controller_ref, is_pod_ready
 from chaoszone.sim.resources import ResourceType, by_path
 from chaoszone.sim.runtime import Runtime
 from chaoszone.sim.selectors import LabelSelector, label_selector_from_dict

@@ -35,19 +35,17 @@ from chaoszone.sim.controller_utils import (
     CONTROLLER_REVISION_HASH,
     Retry,
     claim,
-    controller_ref,
     fnv32,
     go_json,
     is_pod_available,
-    is_pod_ready,
     new_controller_ref,
     omit_zero,
     only_status_changed,
-    parse_time,
     safe_encode_string,
     template_patch,
     update_status,
 )
+from chaoszone.sim.objects import controller_ref, is_pod_ready, parse_time
 from chaoszone.sim.registry import DeleteOptions
 from chaoszone.sim.resources import ResourceType, by_path
 from chaoszone.sim.runtime import Runtime
