@@ -78,11 +78,19 @@ def _verbs(rt: ResourceType) -> list[str]:
     return verbs
 
 
+#: resources that only take a POST and keep nothing, so they have no row in RESOURCES:
+#: (group, version, plural, kind, verbs). ``bindings`` is LegacyBindingREST.
+_CREATE_ONLY = (("", "v1", "bindings", "Binding", ("create",)),)
+
+
 def resource_list(group: str, version: str) -> dict[str, Any] | None:
     rts = [r for r in RESOURCES if r.group == group and r.version == version]
     if not rts:
         return None
-    resources: list[dict[str, Any]] = []
+    resources: list[dict[str, Any]] = [
+        {"name": plural, "singularName": kind.lower(), "namespaced": True, "kind": kind,
+         "verbs": list(verbs)}
+        for g, v, plural, kind, verbs in _CREATE_ONLY if (g, v) == (group, version)]
     for rt in rts:
         entry: dict[str, Any] = {
             "name": rt.plural, "singularName": rt.singular, "namespaced": rt.namespaced,
@@ -117,7 +125,10 @@ def aggregated(core: bool, version: str) -> dict[str, Any]:
         for g, v in group_versions():
             if g != group:
                 continue
-            resources = []
+            resources = [
+                {"resource": plural, "responseKind": {"group": g, "version": v, "kind": kind},
+                 "scope": "Namespaced", "singularResource": kind.lower(), "verbs": list(verbs)}
+                for cg, cv, plural, kind, verbs in _CREATE_ONLY if (cg, cv) == (g, v)]
             for rt in RESOURCES:
                 if rt.group != g or rt.version != v:
                     continue
