@@ -288,3 +288,19 @@ def test_status_sent_on_create_is_dropped_except_for_nodes_when_kind_is(ops: Ops
         ops.made.append(created["metadata"]["name"])
     # PrepareForCreate resets status; nodeStrategy alone lets it be set on create
     assert contains(created.get("status", {}), ops.kind.status) == (ops.kind.id == "nodes")
+
+
+def test_the_dynamic_client_finds_bindings_in_discovery_and_binds_with_them(
+        pods: Ops, api_client: k8s.ApiClient, namespace: str) -> None:
+    from kubernetes import dynamic
+
+    listed = k8s.CoreV1Api(api_client).get_api_resources().resources
+    assert [(r.name, r.verbs, r.namespaced) for r in listed if r.name == "bindings"] == [
+        ("bindings", ["create"], True)]
+    bindings = dynamic.DynamicClient(api_client).resources.get(api_version="v1", kind="Binding")
+    name = pods.create().metadata.name
+    reply = bindings.create(namespace=namespace, body={
+        "apiVersion": "v1", "kind": "Binding", "metadata": {"name": name},
+        "target": {"kind": "Node", "name": "node-c"}})
+    assert (reply.kind, reply.status, reply.code) == ("Status", "Success", 201)
+    assert pods.read(name).spec.node_name == "node-c"
