@@ -85,7 +85,14 @@ class SimTarget:
                 config_file=kubeconfig)
         except Exception as exc:
             raise TargetError(f"cannot read kubeconfig {kubeconfig}: {exc}") from exc
-        return cls(kind_config=kind_config, kubeconfig=kubeconfig, api=api)
+        try:
+            return cls(kind_config=kind_config, kubeconfig=kubeconfig, api=api)
+        except TargetError as exc:
+            if description.get("in_process"):
+                raise TargetError(f"{exc}; that simulator ran inside the crashed process and "
+                                  f"ended with it, so nothing of its cluster remains to "
+                                  f"restore") from exc
+            raise
 
     # -- Target --------------------------------------------------------------------------------
 

@@ -84,3 +84,19 @@ def test_recover_explains_when_the_cluster_died_with_the_run(
     code, _, err = chaoszone(capsys, "recover", "--journal", str(journal))
     assert code == 1
     assert "ran inside the crashed process" in err
+
+
+def test_recover_explains_when_the_in_process_simulator_is_unreachable(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from chaoszone.sim.server import write_kubeconfig
+
+    kubeconfig = tmp_path / "kubeconfig"
+    write_kubeconfig(kubeconfig, "https://127.0.0.1:9", "token", b"")  # nothing listens
+    journal = tmp_path / "journal.jsonl"
+    journal.write_text(
+        '{"type": "run", "version": 1, "target": {"target": "sim", "in_process": true, '
+        f'"kubeconfig": "{kubeconfig}", "kind_config": "{KIND_CONFIGS}/three-zones.yaml"'
+        '}}\n')
+    code, _, err = chaoszone(capsys, "recover", "--journal", str(journal))
+    assert code == 1
+    assert "unreachable" in err and "ran inside the crashed process" in err
