@@ -32,7 +32,7 @@ from kubernetes import client, dynamic
 
 from chaoszone import expect
 from chaoszone.errors import ExpectationFailed, FaultError, InvalidExperiment, RevertFailed
-from chaoszone.faults import CORDONED, NOT_READY, TAINTED, Fault, Tainted
+from chaoszone.faults import CONTROL_PLANE_DOWN, CORDONED, NOT_READY, TAINTED, Fault, Tainted
 from chaoszone.journal import Journal
 from chaoszone.targets import ServiceRef, Target, Workload, ZoneRef
 
@@ -194,6 +194,12 @@ class Cluster:
                 expect.nodes_tainted(zone, fault.key, effect=fault.effect, within=within)
             elif fault.implies == CORDONED:
                 expect.nodes_cordoned(zone, within=within)
+            elif fault.implies == CONTROL_PLANE_DOWN:
+                try:
+                    expect.api_unavailable(self, within=1)
+                    handle.observed.append("the API is unavailable (control-plane quorum lost)")
+                except ExpectationFailed:  # the API still serves: its nodes must go NotReady
+                    expect.nodes_not_ready(zone, within=within)
         except ExpectationFailed as exc:
             raise FaultError(f"{fault!r} did not bite: {exc}") from exc
         handle.bit = True
@@ -209,8 +215,10 @@ class Cluster:
         self.journal.revert(mine)
         handle.reverted = True
         handle.reverted_at = time.monotonic()
-        if handle.fault.implies == NOT_READY:
+        if handle.fault.implies in (NOT_READY, CONTROL_PLANE_DOWN):
             try:
+                if handle.fault.implies == CONTROL_PLANE_DOWN:
+                    expect.api_available(self, within=within)
                 expect.nodes_ready(zone, within=within)
             except ExpectationFailed as exc:
                 raise RevertFailed(f"{handle.fault!r} was undone but its nodes did not "

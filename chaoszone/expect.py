@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import tenacity
 import urllib3
@@ -42,6 +42,8 @@ from chaoszone.targets import (
 )
 
 __all__ = [
+    "api_available",
+    "api_unavailable",
     "endpoints",
     "no_evictions",
     "nodes_cordoned",
@@ -498,6 +500,66 @@ def endpoints(service: ServiceRef, *, within: float, min_ready: int = 1,
              judge=judge, namespace=service.namespace,
              label_selector=f"kubernetes.io/service-name={service.name}")
     return result
+
+
+# -- the API itself -------------------------------------------------------------------------------
+
+class HasTarget(Protocol):
+    """Anything that names a cluster: the cluster handle, a workload, a zone..."""
+
+    @property
+    def target(self) -> Target: ...
+
+
+def _probe(target: Target) -> str | None:
+    """None when the API serves a read, else why not."""
+    try:
+        client.CoreV1Api(target.api_client()).read_namespace("default", _request_timeout=10)
+        return None
+    except client.ApiException as exc:
+        return f"{exc.status} {exc.reason}"
+    except (urllib3.exceptions.HTTPError, ConnectionError) as exc:
+        return f"unreachable: {exc}"
+
+
+def _api(on: HasTarget, *, within: float, available: bool) -> None:
+    __tracebackhide__ = True
+    target = on.target
+    seen: list[tuple[float, str]] = []
+    start = time.monotonic()
+
+    def attempt() -> bool:
+        why = _probe(target)
+        state = "available" if why is None else f"unavailable ({why})"
+        if not seen or seen[-1][1] != state:
+            seen.append((target.cluster_seconds(time.monotonic() - start), state))
+        return (why is None) == available
+
+    # The API's own availability cannot be watched; tenacity retries the probe (a read of
+    # the default namespace) with backoff until the budget ends.
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_result(lambda ok: not ok),
+        wait=tenacity.wait_exponential(multiplier=0.05, max=1),
+        stop=tenacity.stop_after_delay(target.wall_seconds(within)))
+    try:
+        retrying(attempt)
+    except tenacity.RetryError:
+        lines = "\n".join(f"  t+{t:.1f}s  {s}" for t, s in seen)
+        raise ExpectationFailed(
+            f"the API did not become {'available' if available else 'unavailable'} within "
+            f"{within:g} cluster seconds. Observed:\n{lines}") from None
+
+
+def api_available(on: HasTarget, *, within: float = 10) -> None:
+    """Wait until the cluster's API serves requests."""
+    __tracebackhide__ = True
+    _api(on, within=within, available=True)
+
+
+def api_unavailable(on: HasTarget, *, within: float = 10) -> None:
+    """Wait until the cluster's API refuses or fails requests (quorum lost)."""
+    __tracebackhide__ = True
+    _api(on, within=within, available=False)
 
 
 # -- nodes --------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from chaoszone.targets import Target
 from chaoszone.topology import Topology
 
 __all__ = [
+    "ControlPlaneLoss",
     "Cordoned",
     "Drained",
     "Fault",
@@ -37,6 +38,7 @@ __all__ = [
     "Partition",
     "Tainted",
     "ZoneOutage",
+    "control_plane_loss",
     "cordon",
     "drain",
     "node_outage",
@@ -51,6 +53,8 @@ POWER_MODES = {"stop": "off", "pause": "paused"}
 _KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 #: how a fault shows that it bit, for the cluster handle's check
 NOT_READY, CORDONED, TAINTED = "not-ready", "cordoned", "tainted"
+#: a control-plane node NotReady, or (once a majority is lost) the API unavailable
+CONTROL_PLANE_DOWN = "control-plane-down"
 
 
 def _nodes_of(topology: Topology, where: str, *, allow_node: bool) -> tuple[str, ...]:
@@ -183,6 +187,33 @@ class NodeOutage(Fault):
             journal.record(repr(self), {"op": "power", "node": node,
                                         "state": target.power_state(node)})
             target.set_power(node, POWER_MODES[self.mode])
+
+
+@dataclass(frozen=True, repr=False)
+class ControlPlaneLoss(Fault):
+    """The control-plane machines of a zone lose power (HA topologies put one per zone).
+    Losing a majority of all control-plane nodes takes the API down (etcd quorum)."""
+
+    zone: str
+    implies = CONTROL_PLANE_DOWN
+
+    def __repr__(self) -> str:
+        return f"control_plane_loss({self.zone!r})"
+
+    def nodes(self, topology: Topology) -> tuple[str, ...]:
+        _nodes_of(topology, self.zone, allow_node=False)
+        planes = tuple(n.name for n in topology.zone(self.zone).nodes if n.control_plane)
+        if not planes:
+            raise InvalidExperiment(
+                f"{self!r}: zone {self.zone!r} of topology {topology.name!r} has no "
+                f"control-plane node; use an HA topology (three-zones-ha) or another zone")
+        return planes
+
+    def inject(self, target: Target, journal: Journal, nodes: tuple[str, ...]) -> None:
+        for node in nodes:
+            journal.record(repr(self), {"op": "power", "node": node,
+                                        "state": target.power_state(node)})
+            target.set_power(node, "off")
 
 
 @dataclass(frozen=True, repr=False)
@@ -325,6 +356,11 @@ def node_outage(*nodes: str, mode: str = "stop") -> NodeOutage:
         raise InvalidExperiment(f"node_outage: mode must be one of {', '.join(POWER_MODES)}; "
                                 f"got {mode!r}")
     return NodeOutage(tuple(nodes), mode)
+
+
+def control_plane_loss(zone: str) -> ControlPlaneLoss:
+    """The control-plane machines of ``zone`` lose power."""
+    return ControlPlaneLoss(_zone_name(zone, "control_plane_loss"))
 
 
 def partition(zone: str) -> Partition:

@@ -63,3 +63,8 @@ def test_faults_are_frozen_values_whose_repr_reads_as_they_were_built() -> None:
 def test_a_node_outage_names_the_unknown_node_and_the_known_ones() -> None:
     with pytest.raises(InvalidExperiment, match=r"'kind-worker9'.*three-zones-worker"):
         faults.node_outage("three-zones-worker", "kind-worker9").nodes(TOPOLOGY)
+
+
+def test_control_plane_loss_in_a_zone_without_a_control_plane_node_says_to_use_ha() -> None:
+    with pytest.raises(InvalidExperiment, match="no control-plane node; use an HA topology"):
+        faults.control_plane_loss("zone-a").nodes(TOPOLOGY)
