@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 from kubernetes import client, dynamic
 
-from chaoszone import expect
+from chaoszone import expect, workloads
 from chaoszone.errors import ExpectationFailed, FaultError, InvalidExperiment, RevertFailed
 from chaoszone.faults import CONTROL_PLANE_DOWN, CORDONED, NOT_READY, TAINTED, Fault, Tainted
 from chaoszone.journal import Journal
@@ -155,6 +155,20 @@ class Cluster:
         if manifest["kind"] == "Service" and manifest["apiVersion"] == "v1":
             return ServiceRef(self.target, str(ns), meta["name"])
         return obj
+
+    # -- repair --------------------------------------------------------------------------------
+
+    def repair(self, node: str, *, taint_keys: list[str], namespace: str,
+               name: str = "repair") -> Workload:
+        """Apply a repair Job (:func:`workloads.repair_job`) for ``node``; returns the Job
+        handle (its pod's phase tells how it went)."""
+        self.target.topology.node(node)  # InvalidExperiment for an unknown node
+        applied = [self.apply(m, namespace=namespace) for m in workloads.repair_job(
+            name, node, namespace=namespace, taint_keys=taint_keys,
+            command=self.target.repair_command())]
+        job = applied[-1]
+        assert isinstance(job, Workload)
+        return job
 
     # -- faults --------------------------------------------------------------------------------
 

@@ -17,7 +17,11 @@ from typing import Any
 from chaoszone.errors import InvalidExperiment
 from chaoszone.topology import ZONE_LABEL
 
-__all__ = ["IMAGE", "deployment", "pdb", "service", "statefulset", "storage_class"]
+__all__ = ["IMAGE", "REPAIR_IMAGE", "deployment", "pdb", "repair_job", "service", "statefulset",
+           "storage_class"]
+
+#: the image of the repair Job on real clusters (built from the repository; kind loads it)
+REPAIR_IMAGE = "chaoszone-repair:dev"
 
 #: the container image of the builders' pods (kind can pull it; the simulator runs any)
 IMAGE = "registry.k8s.io/pause:3.10"
@@ -163,3 +167,34 @@ def storage_class(name: str, *, zones: list[str] | None = None,
         body["allowedTopologies"] = [{"matchLabelExpressions": [
             {"key": ZONE_LABEL, "values": list(zones)}]}]
     return body
+
+
+def repair_job(name: str, node: str, *, namespace: str, taint_keys: list[str],
+               command: list[str], image: str = REPAIR_IMAGE) -> list[dict[str, Any]]:
+    """A Job that repairs ``node`` (:mod:`chaoszone.repair`), with its ServiceAccount and
+    the cluster role and binding that let it read and patch nodes. Its pod tolerates
+    every taint and is pinned to the node, so it runs there even when the node is
+    cordoned and tainted. ``command`` is the target's way to start the program (the
+    cluster handle supplies it)."""
+    args = [node, *(w for k in taint_keys for w in ("--taint-key", k))]
+    role = f"chaoszone-repair-{name}"
+    return [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name}},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+         "metadata": {"name": role},
+         "rules": [{"apiGroups": [""], "resources": ["nodes"],
+                    "verbs": ["get", "list", "patch", "update"]}]},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+         "metadata": {"name": role},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                     "name": role},
+         "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": namespace}]},
+        {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name},
+         "spec": {"backoffLimit": 3, "template": {
+             "metadata": {"labels": {"app": name}},
+             "spec": {"serviceAccountName": name, "restartPolicy": "Never",
+                      "nodeSelector": {"kubernetes.io/hostname": node},
+                      "tolerations": [{"operator": "Exists"}],
+                      "containers": [{"name": "repair", "image": image,
+                                      "command": [*command, *args]}]}}}},
+    ]

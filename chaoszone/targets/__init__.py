@@ -70,6 +70,10 @@ class Target(Protocol):
         """How to reach this cluster again from another process (for the journal)."""
         ...
 
+    def repair_command(self) -> list[str]:
+        """The container command that runs :mod:`chaoszone.repair` on this target."""
+        ...
+
     def close(self) -> None:
         """Release the cluster (stop an in-process simulator)."""
         ...

@@ -21,13 +21,17 @@ from typing import Any
 import urllib3
 from kubernetes import client, config
 
+from chaoszone import repair
 from chaoszone.errors import InvalidExperiment, TargetError
 from chaoszone.kindconfig import Timers
 from chaoszone.kindconfig import load as load_kind_config
+from chaoszone.sim import programs
 from chaoszone.sim.server import Simulator
 from chaoszone.topology import Topology
 
 __all__ = ["SimTarget"]
+
+programs.register(repair.PROGRAM, repair.program)
 
 
 class SimTarget:
@@ -116,6 +120,11 @@ class SimTarget:
 
     def set_network(self, node: str, state: str) -> None:
         self._control(f"/sim/v1/nodes/{node}/network", {"state": state})
+
+    def repair_command(self) -> list[str]:
+        """The simulator's kubelets run registered programs; the repair program is
+        registered when this module is imported."""
+        return [f"{programs.PREFIX}{repair.PROGRAM}"]
 
     def describe(self) -> dict[str, Any]:
         return {"target": "sim", "kubeconfig": self.kubeconfig, "kind_config": self.kind_config,
