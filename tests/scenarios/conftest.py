@@ -1,5 +1,5 @@
 """Scenario tests: whole-cluster behaviour through the API, on the simulator built from
-the kind configs, with time sped up. Waiting is done on watches with a deadline in
+the kind configs, with time sped up (budgets are loose: they bound a behaviour, not its speed, and must hold on a loaded 2-core CI machine). Waiting is done on watches with a deadline in
 cluster seconds, never by sleeping."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from chaoszone import Simulator
 
 CONFIGS = Path(__file__).resolve().parents[2] / "kind-configs"
 #: cluster seconds per wall second in scenario tests
-TIME_SCALE = 40.0
+TIME_SCALE = 20.0
 
 
 def new_simulator(config: str) -> Simulator:

@@ -44,7 +44,7 @@ def test_a_statefulset_pod_whose_volume_is_in_the_lost_zone_is_not_recreated_els
                  "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
                      "accessModes": ["ReadWriteOnce"], "storageClassName": "zonal",
                      "resources": {"requests": {"storage": "1Gi"}}}}]}})
-    pods = until(core.list_namespaced_pod, lambda ps: sum(map(ready, ps)) == 3, within=120,
+    pods = until(core.list_namespaced_pod, lambda ps: sum(map(ready, ps)) == 3, within=600,
                  what="3 ready db pods", namespace="default", label_selector="app=db")
     lost = next(p for p in pods if zone_of(core, p.spec.node_name) == "zone-a")
     claim = core.read_namespaced_persistent_volume_claim(f"data-{lost.metadata.name}", "default")
@@ -61,7 +61,7 @@ def test_a_statefulset_pod_whose_volume_is_in_the_lost_zone_is_not_recreated_els
         return bool(mine) and (mine[0].metadata.deletion_timestamp is not None
                                or mine[0].status.phase == "Pending")
 
-    pods = until(core.list_namespaced_pod, stuck, within=120,
+    pods = until(core.list_namespaced_pod, stuck, within=600,
                  what=f"{lost.metadata.name} evicted and not running elsewhere",
                  namespace="default", label_selector="app=db")
     mine = next(p for p in pods if p.metadata.name == lost.metadata.name)
@@ -85,7 +85,7 @@ def test_a_drain_under_a_disruption_budget_never_breaks_the_budget(
     client.PolicyV1Api(api).create_namespaced_pod_disruption_budget("default", {
         "apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "web"},
         "spec": {"minAvailable": 3, "selector": {"matchLabels": labels}}})
-    pods = until(core.list_namespaced_pod, lambda ps: sum(map(ready, ps)) == 4, within=60,
+    pods = until(core.list_namespaced_pod, lambda ps: sum(map(ready, ps)) == 4, within=300,
                  what="4 ready web pods", namespace="default", label_selector="app=web")
     node = pods[0].spec.node_name
     healthy_counts: list[int] = []
@@ -113,7 +113,7 @@ def test_a_drain_under_a_disruption_budget_never_breaks_the_budget(
     assert out.returncode == 0, out.stderr
     assert healthy_counts and min(healthy_counts) >= 3
     until(core.list_namespaced_pod, lambda ps: sum(map(ready, ps)) == 4 and all(
-        p.spec.node_name != node for p in ps if ready(p)), within=120,
+        p.spec.node_name != node for p in ps if ready(p)), within=600,
         what="4 ready web pods off the drained node", namespace="default",
         label_selector="app=web")
 
@@ -162,5 +162,5 @@ def test_a_repair_job_tolerating_the_fault_taints_restores_its_node(
     until(core.list_node, lambda nodes: any(
         n.metadata.name == target and not n.spec.unschedulable and not any(
             t.key == FAULT_TAINT["key"] for t in n.spec.taints or []) for n in nodes),
-        within=60, what=f"{target} uncordoned and untainted")
+        within=300, what=f"{target} uncordoned and untainted")
     programs.unregister("test-repair")

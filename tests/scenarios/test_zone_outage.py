@@ -47,7 +47,7 @@ def test_pods_of_a_powered_off_zone_are_replaced_in_the_other_zones(
     sim, api = cluster
     core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
     apps.create_namespaced_deployment("default", deployment("web", 6))
-    pods = until(core.list_namespaced_pod, lambda ps: len(running_ready(ps)) == 6, within=60,
+    pods = until(core.list_namespaced_pod, lambda ps: len(running_ready(ps)) == 6, within=300,
                  what="6 ready web pods", namespace="default", label_selector="app=web")
     assert {zone_of(core, p.spec.node_name) for p in pods} == {"zone-a", "zone-b", "zone-c"}
     for node in ZONE_A:
@@ -56,10 +56,10 @@ def test_pods_of_a_powered_off_zone_are_replaced_in_the_other_zones(
         any(c.type == "Ready" and c.status == "Unknown" for c in n.status.conditions)
         and any(t.key == "node.kubernetes.io/unreachable" and t.effect == "NoExecute"
                 for t in n.spec.taints or [])
-        for n in nodes if n.metadata.name in ZONE_A), within=60,
+        for n in nodes if n.metadata.name in ZONE_A), within=300,
         what="zone-a Unknown with unreachable NoExecute taints")
     pods = until(core.list_namespaced_pod, lambda ps: len(running_ready(ps)) == 6 and all(
-        p.spec.node_name not in ZONE_A for p in running_ready(ps)), within=120,
+        p.spec.node_name not in ZONE_A for p in running_ready(ps)), within=600,
         what="6 ready web pods outside zone-a", namespace="default", label_selector="app=web")
     assert {zone_of(core, p.spec.node_name) for p in running_ready(pods)} <= {"zone-b", "zone-c"}
 
@@ -69,7 +69,7 @@ def test_a_hard_zone_spread_leaves_replacements_pending_with_the_spread_reason(
     sim, api = cluster
     core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
     apps.create_namespaced_deployment("default", deployment("hard", 3, spread="DoNotSchedule"))
-    until(core.list_namespaced_pod, lambda ps: len(running_ready(ps)) == 3, within=60,
+    until(core.list_namespaced_pod, lambda ps: len(running_ready(ps)) == 3, within=300,
           what="3 ready pods", namespace="default", label_selector="app=hard")
     for node in ZONE_A:
         power(sim, node, "off")
@@ -80,6 +80,6 @@ def test_a_hard_zone_spread_leaves_replacements_pending_with_the_spread_reason(
             and "didn't match pod topology spread constraints" in (c.message or "")
             for c in p.status.conditions or []) for p in pods)
 
-    until(core.list_namespaced_pod, pending_for_spread, within=120,
+    until(core.list_namespaced_pod, pending_for_spread, within=600,
           what="a replacement Pending for the spread constraint", namespace="default",
           label_selector="app=hard")
