@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import settings
 from kubernetes import client as k8s
+
+# Property tests: no per-example deadline (a loaded 2-core machine is slow, not wrong),
+# and in CI a fixed seed so a landing never hinges on a new random example; run them
+# locally to explore.
+settings.register_profile("chaoszone", deadline=None, print_blob=True,
+                          derandomize=os.environ.get("CI") == "true")
+settings.load_profile("chaoszone")
 
 if TYPE_CHECKING:
     from chaoszone.sim.server import Simulator
