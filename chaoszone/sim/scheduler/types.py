@@ -4,7 +4,8 @@
 :class:`NodeInfo` a node's labels, taints, allocatable resources and the pods assigned to
 it with their summed requests. Both are built when the cache hears of an object, so the
 scheduling cycle reads attributes instead of walking JSON. Also here: the helpers every
-plugin shares (toleration matching, pod requests, node zone keys).
+plugin shares (pod requests, and, from :mod:`chaoszone.sim.objects` where the controllers
+and kubelets find them too, toleration matching and node zone keys).
 
 Upstream: pkg/scheduler/framework/types.go (``PodInfo``, ``NodeInfo``, ``Resource``,
 ``AffinityTerm``), staging/src/k8s.io/api/core/v1/toleration.go ``ToleratesTaint``,
@@ -15,13 +16,14 @@ pkg/scheduler/util/pod_resources.go (the non-zero defaults) at release-1.32.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_CEILING, Decimal
 from functools import lru_cache
 from typing import Any
 
 from chaoszone.sim.admission import quantity
 from chaoszone.sim.errors import ApiError
+from chaoszone.sim.objects import find_untolerated_taint, tolerates, tolerations_tolerate, zone_key
 from chaoszone.sim.selectors import LabelSelector, label_selector_from_dict
 
 __all__ = [
@@ -224,53 +226,6 @@ def _maximize(into: Resource, other: Resource) -> None:
     into.ephemeral = max(into.ephemeral, other.ephemeral)
     for name, amount in other.scalars.items():
         into.scalars[name] = max(into.scalars.get(name, 0), amount)
-
-
-# -- taints and tolerations ------------------------------------------------------------
-
-
-def tolerates(toleration: Obj, taint: Obj) -> bool:
-    """``Toleration.ToleratesTaint``: an empty effect or key matches any; the operator
-    ``Equal`` (or none) compares values, ``Exists`` matches any value, others nothing."""
-    effect = toleration.get("effect") or ""
-    if effect and effect != (taint.get("effect") or ""):
-        return False
-    key = toleration.get("key") or ""
-    if key and key != (taint.get("key") or ""):
-        return False
-    operator = toleration.get("operator") or ""
-    if operator in ("", "Equal"):
-        return bool((toleration.get("value") or "") == (taint.get("value") or ""))
-    return operator == "Exists"
-
-
-def tolerations_tolerate(tolerations: Iterable[Obj], taint: Obj) -> bool:
-    return any(tolerates(t, taint) for t in tolerations)
-
-
-_DO_NOT_SCHEDULE = frozenset({"NoSchedule", "NoExecute"})
-
-
-def find_untolerated_taint(taints: Sequence[Obj], tolerations: Sequence[Obj],
-                           effects: frozenset[str] = _DO_NOT_SCHEDULE) -> Obj | None:
-    """``FindMatchingUntoleratedTaint`` with ``DoNotScheduleTaintsFilterFunc``: the first
-    taint (in node order) with one of ``effects`` that no toleration tolerates."""
-    for taint in taints:
-        if taint.get("effect") not in effects:
-            continue
-        if not any(tolerates(t, taint) for t in tolerations):
-            return taint
-    return None
-
-
-def zone_key(labels: Mapping[str, str]) -> str:
-    """``utilnode.GetZoneKey``: region and zone (GA labels, beta as fallback); "" if
-    neither is set."""
-    region = labels.get(LABEL_REGION) or labels.get(LABEL_BETA_REGION) or ""
-    zone = labels.get(LABEL_ZONE) or labels.get(LABEL_BETA_ZONE) or ""
-    if not region and not zone:
-        return ""
-    return f"{region}:\x00:{zone}"
 
 
 # -- affinity terms --------------------------------------------------------------------
