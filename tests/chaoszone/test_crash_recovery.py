@@ -100,3 +100,26 @@ def test_recover_explains_when_the_in_process_simulator_is_unreachable(
     code, _, err = chaoszone(capsys, "recover", "--journal", str(journal))
     assert code == 1
     assert "unreachable" in err and "ran inside the crashed process" in err
+
+
+def test_a_run_stopped_with_sigterm_reverts_its_fault_itself(tmp_path: Path) -> None:
+    from chaoszone import Simulator
+
+    config = KIND_CONFIGS / "three-zones-fast.yaml"
+    kubeconfig = tmp_path / "kubeconfig"
+    with Simulator(config=config, time_scale=20, kubeconfig=kubeconfig):
+        with subprocess.Popen([sys.executable, "-c", RUN, str(kubeconfig), str(config),
+                               str(tmp_path / "run")], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) as run:
+            assert run.stdout is not None
+            journal = run.stdout.readline().strip()
+            run.send_signal(signal.SIGTERM)
+            _, err = run.communicate(timeout=60)
+        assert journal, err
+        assert "KeyboardInterrupt" in err  # the fault block saw the signal and unwound
+        target = SimTarget.attach(read_records(journal)[0]["target"])
+        zone_a = target.topology.zone("zone-a").node_names
+        assert [target.power_state(n) for n in zone_a] == ["on", "on"]
+        assert [r for r in read_records(journal) if r["type"] == "done"] == [
+            {"type": "done", "id": 2}, {"type": "done", "id": 1}]
+        target.close()
