@@ -146,3 +146,11 @@ def test_a_monitor_fails_when_ready_pods_dip_below_the_minimum_at_any_moment(
             cluster.fault(faults.drain("zone-b", timeout=30)):
         expect.ready(web, within=60, outside_zones={"zone-b"})
     assert "2 ready" in str(caught.value)
+
+
+def test_a_paused_zone_goes_not_ready_and_comes_back_when_resumed(cluster: Cluster) -> None:
+    with cluster.fault(faults.zone_outage("zone-c", mode="pause")) as hung:
+        assert hung.bit
+        assert [cluster.target.power_state(n) for n in hung.nodes] == ["paused", "paused"]
+    assert [cluster.target.power_state(n) for n in hung.nodes] == ["on", "on"]
+    expect.nodes_ready(cluster.zone("zone-c"), within=5)
