@@ -1,6 +1,7 @@
 """Scenario tests: whole-cluster behaviour through the API, on the simulator built from
-the kind configs, with time sped up (budgets are loose: they bound a behaviour, not its speed, and must hold on a loaded 2-core CI machine). Waiting is done on watches with a deadline in
-cluster seconds, never by sleeping."""
+the kind configs, with time sped up (budgets are loose: they bound a behaviour, not its
+speed, and must hold on a loaded 2-core CI machine). Waiting is done on watches with a
+deadline in cluster seconds, never by sleeping."""
 
 from __future__ import annotations
 
