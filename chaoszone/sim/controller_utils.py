@@ -31,7 +31,7 @@ from chaoszone.sim.objects import controller_ref, get_condition, is_pod_ready, p
 from chaoszone.sim.registry import DeleteOptions, Registry
 from chaoszone.sim.resources import ResourceType, by_path
 from chaoszone.sim.runtime import Runtime
-from chaoszone.sim.selectors import LabelSelector
+from chaoszone.sim.selectors import LabelSelector, label_selector_from_dict
 
 __all__ = [
     "CONTROLLER_REVISION_HASH",
@@ -58,6 +58,7 @@ __all__ = [
     "ready_time",
     "safe_encode_string",
     "scaled_value",
+    "selector_of",
     "semantic_equal",
     "template_patch",
     "update_status",
@@ -332,6 +333,14 @@ def _write(registry: Registry, rt: ResourceType, obj: Obj) -> Obj | None:
         stored, _ = registry.update(rt, meta.get("namespace"), meta["name"], obj)
         return stored.obj
     return None
+
+
+def selector_of(workload: Mapping[str, Any]) -> LabelSelector | None:
+    """A workload's ``spec.selector``; None when it does not parse (the sync gives up)."""
+    try:
+        return label_selector_from_dict((workload.get("spec") or {}).get("selector"))
+    except errors.ApiError:
+        return None
 
 
 def only_status_changed(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> bool:

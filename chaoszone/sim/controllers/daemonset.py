@@ -43,6 +43,7 @@ from chaoszone.sim.controller_utils import (
     only_status_changed,
     pod_from_template,
     scaled_value,
+    selector_of,
     template_patch,
     update_status,
 )
@@ -50,7 +51,7 @@ from chaoszone.sim.objects import controller_ref, find_untolerated_taint, is_pod
 from chaoszone.sim.registry import DeleteOptions
 from chaoszone.sim.resources import ResourceType, by_path
 from chaoszone.sim.runtime import Runtime
-from chaoszone.sim.selectors import LabelSelector, NodeSelector, label_selector_from_dict
+from chaoszone.sim.selectors import LabelSelector, NodeSelector
 from chaoszone.sim.watch import ADDED, DELETED, Event
 from chaoszone.sim.workqueue import WorkQueue
 
@@ -194,13 +195,6 @@ def is_pod_updated(pod: Obj, hash_: str, generation: str | None) -> bool:
                 or (hash_ and labels.get(CONTROLLER_REVISION_HASH) == hash_))
 
 
-def _selector(ds: Obj) -> LabelSelector | None:
-    try:
-        return label_selector_from_dict(_spec(ds).get("selector"))
-    except errors.ApiError:
-        return None
-
-
 class DaemonSetController:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -263,7 +257,7 @@ class DaemonSetController:
         if key is None and controller_ref(pod) is None and event.type != DELETED:
             ns = pod["metadata"]["namespace"]
             for stored in self.store.items(DS, ns):
-                selector = _selector(stored.obj)
+                selector = selector_of(stored.obj)
                 if selector is not None and not selector.empty and \
                         selector.matches(pod["metadata"].get("labels") or {}):
                     self.queue.add((ns, stored.name))
@@ -320,7 +314,7 @@ class DaemonSetController:
                      ) -> dict[str, list[Obj]]:
         """``getNodesToDaemonPods``: claimed pods by their target node."""
         ns, name, uid = ds["metadata"]["namespace"], ds["metadata"]["name"], ds["metadata"]["uid"]
-        selector = _selector(ds)
+        selector = selector_of(ds)
         if selector is None:
             return {}
 
@@ -553,7 +547,7 @@ class DaemonSetController:
 
     def _construct_history(self, ds: Obj) -> tuple[Obj, list[Obj]]:
         ns = ds["metadata"]["namespace"]
-        selector = _selector(ds)
+        selector = selector_of(ds)
         uid, name = ds["metadata"]["uid"], ds["metadata"]["name"]
 
         def alive() -> bool:

@@ -35,13 +35,14 @@ from chaoszone.sim.controller_utils import (
     new_controller_ref,
     omit_zero,
     scaled_value,
+    selector_of,
     semantic_equal,
 )
 from chaoszone.sim.objects import controller_ref, parse_time
 from chaoszone.sim.registry import DeleteOptions
 from chaoszone.sim.resources import ResourceType, by_path
 from chaoszone.sim.runtime import Runtime, Timer
-from chaoszone.sim.selectors import LabelSelector, label_selector_from_dict
+from chaoszone.sim.selectors import LabelSelector
 from chaoszone.sim.watch import DELETED, Event
 from chaoszone.sim.workqueue import WorkQueue
 
@@ -345,13 +346,6 @@ def _size_older(a: Obj, b: Obj) -> int:
     return -1 if ca < cb else 1 if ca > cb else 0
 
 
-def _selector(d: Obj) -> LabelSelector | None:
-    try:
-        return label_selector_from_dict(_spec(d).get("selector"))
-    except errors.ApiError:
-        return None
-
-
 # -- the controller -------------------------------------------------------------------------
 
 class DeploymentController:
@@ -399,7 +393,7 @@ class DeploymentController:
             ns = rs["metadata"]["namespace"]
             labels = rs["metadata"].get("labels") or {}
             for stored in self.store.items(DEPLOYMENTS, ns):
-                selector = _selector(stored.obj)
+                selector = selector_of(stored.obj)
                 if selector is not None and not selector.empty and selector.matches(labels):
                     self.queue.add((ns, stored.name))
 
@@ -439,7 +433,7 @@ class DeploymentController:
                 status["observedGeneration"] = d["metadata"]["generation"]
                 self._write_status(d, status)
             return
-        selector = _selector(d)
+        selector = selector_of(d)
         if selector is None:
             return
         rs_list = self._claim_replicasets(d, selector)

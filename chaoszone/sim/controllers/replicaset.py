@@ -34,12 +34,12 @@ from chaoszone.sim.controller_utils import (
     only_status_changed,
     pod_from_template,
     ranked_pods_for_deletion,
+    selector_of,
     update_status,
 )
 from chaoszone.sim.objects import controller_ref, is_pod_ready
 from chaoszone.sim.resources import ResourceType, by_path
 from chaoszone.sim.runtime import Runtime
-from chaoszone.sim.selectors import LabelSelector, label_selector_from_dict
 from chaoszone.sim.watch import ADDED, DELETED, Event
 from chaoszone.sim.workqueue import WorkQueue
 
@@ -56,13 +56,6 @@ PODS: ResourceType = _PODS
 
 Key = tuple[str, str]
 Obj = dict[str, Any]
-
-
-def _selector(rs: Obj) -> LabelSelector | None:
-    try:
-        return label_selector_from_dict((rs.get("spec") or {}).get("selector"))
-    except errors.ApiError:
-        return None
 
 
 class ReplicaSetController:
@@ -147,7 +140,7 @@ class ReplicaSetController:
         ns = pod["metadata"]["namespace"]
         labels = pod["metadata"].get("labels") or {}
         for stored in self.store.items(RS, ns):
-            selector = _selector(stored.obj)
+            selector = selector_of(stored.obj)
             if selector is not None and not selector.empty and selector.matches(labels):
                 self.queue.add((ns, stored.name))
 
@@ -161,7 +154,7 @@ class ReplicaSetController:
             return
         rs = stored.obj
         satisfied = self.expectations.satisfied(key)
-        selector = _selector(rs)
+        selector = selector_of(rs)
         if selector is None:
             return
         uid = rs["metadata"]["uid"]

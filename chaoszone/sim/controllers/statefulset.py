@@ -42,6 +42,7 @@ from chaoszone.sim.controller_utils import (
     omit_zero,
     only_status_changed,
     safe_encode_string,
+    selector_of,
     template_patch,
     update_status,
 )
@@ -49,7 +50,6 @@ from chaoszone.sim.objects import controller_ref, is_pod_ready, parse_time
 from chaoszone.sim.registry import DeleteOptions
 from chaoszone.sim.resources import ResourceType, by_path
 from chaoszone.sim.runtime import Runtime
-from chaoszone.sim.selectors import LabelSelector, label_selector_from_dict
 from chaoszone.sim.watch import DELETED, Event
 from chaoszone.sim.workqueue import WorkQueue
 
@@ -246,13 +246,6 @@ def hash_revision(data: Obj, probe: int) -> str:
     return safe_encode_string(str(fnv32(go_json(data) + str(probe).encode())))
 
 
-def _selector(sts: Obj) -> LabelSelector | None:
-    try:
-        return label_selector_from_dict(_spec(sts).get("selector"))
-    except errors.ApiError:
-        return None
-
-
 # -- the controller --------------------------------------------------------------------------
 
 class StatefulSetController:
@@ -291,7 +284,7 @@ class StatefulSetController:
         if stored is None:
             return
         sts = stored.copy()
-        selector = _selector(sts)
+        selector = selector_of(sts)
         if selector is None:
             return
         uid = sts["metadata"]["uid"]
