@@ -27,9 +27,15 @@ from typing import Any
 from chaoszone.sim import errors
 from chaoszone.sim.admission.podspec import semantic
 from chaoszone.sim.clock import Clock
-from chaoszone.sim.objects import controller_ref, get_condition, is_pod_ready, parse_time
+from chaoszone.sim.objects import (
+    controller_ref,
+    get_condition,
+    is_pod_ready,
+    parse_time,
+    resource_type,
+)
 from chaoszone.sim.registry import DeleteOptions, Registry
-from chaoszone.sim.resources import ResourceType, by_path
+from chaoszone.sim.resources import ResourceType
 from chaoszone.sim.runtime import Runtime
 from chaoszone.sim.selectors import LabelSelector, label_selector_from_dict
 
@@ -68,9 +74,7 @@ Obj = dict[str, Any]
 
 CONTROLLER_REVISION_HASH = "controller-revision-hash"
 DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
-_PODS = by_path("", "v1", "pods")
-assert _PODS is not None
-PODS: ResourceType = _PODS
+PODS = resource_type("", "v1", "pods")
 _ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"
 #: how long unmet expectations block a controller (ExpectationsTimeout)
 EXPECTATIONS_TIMEOUT = 300.0

@@ -47,9 +47,14 @@ from chaoszone.sim.controller_utils import (
     template_patch,
     update_status,
 )
-from chaoszone.sim.objects import controller_ref, find_untolerated_taint, is_pod_ready, parse_time
+from chaoszone.sim.objects import (
+    controller_ref,
+    find_untolerated_taint,
+    is_pod_ready,
+    parse_time,
+    resource_type,
+)
 from chaoszone.sim.registry import DeleteOptions
-from chaoszone.sim.resources import ResourceType, by_path
 from chaoszone.sim.runtime import Runtime
 from chaoszone.sim.selectors import LabelSelector, NodeSelector
 from chaoszone.sim.watch import ADDED, DELETED, Event
@@ -64,15 +69,10 @@ BURST_REPLICAS = 250
 BACKOFF_INITIAL = 1.0
 BACKOFF_MAX = 15 * 60.0
 
-_DS = by_path("apps", "v1", "daemonsets")
-_PODS = by_path("", "v1", "pods")
-_NODES = by_path("", "v1", "nodes")
-_REVISIONS = by_path("apps", "v1", "controllerrevisions")
-assert _DS is not None and _PODS is not None and _NODES is not None and _REVISIONS is not None
-DS: ResourceType = _DS
-PODS: ResourceType = _PODS
-NODES: ResourceType = _NODES
-REVISIONS: ResourceType = _REVISIONS
+DS = resource_type("apps", "v1", "daemonsets")
+PODS = resource_type("", "v1", "pods")
+NODES = resource_type("", "v1", "nodes")
+REVISIONS = resource_type("apps", "v1", "controllerrevisions")
 
 Key = tuple[str, str]
 Obj = dict[str, Any]

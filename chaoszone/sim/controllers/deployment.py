@@ -38,9 +38,9 @@ from chaoszone.sim.controller_utils import (
     selector_of,
     semantic_equal,
 )
-from chaoszone.sim.objects import controller_ref, parse_time
+from chaoszone.sim.objects import controller_ref, parse_time, resource_type
 from chaoszone.sim.registry import DeleteOptions
-from chaoszone.sim.resources import ResourceType, by_path
+from chaoszone.sim.resources import ResourceType
 from chaoszone.sim.runtime import Runtime, Timer
 from chaoszone.sim.selectors import LabelSelector
 from chaoszone.sim.watch import DELETED, Event
@@ -60,13 +60,9 @@ _SKIP_ANNOTATIONS = frozenset({
 MAX_REVISION_HISTORY_CHARS = 2000
 MAX_INT32 = 2**31 - 1
 
-_DEPLOYMENTS = by_path("apps", "v1", "deployments")
-_RS = by_path("apps", "v1", "replicasets")
-_PODS = by_path("", "v1", "pods")
-assert _DEPLOYMENTS is not None and _RS is not None and _PODS is not None
-DEPLOYMENTS: ResourceType = _DEPLOYMENTS
-RS: ResourceType = _RS
-PODS: ResourceType = _PODS
+DEPLOYMENTS = resource_type("apps", "v1", "deployments")
+RS = resource_type("apps", "v1", "replicasets")
+PODS = resource_type("", "v1", "pods")
 
 Key = tuple[str, str]
 Obj = dict[str, Any]

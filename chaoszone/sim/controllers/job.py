@@ -44,8 +44,13 @@ from chaoszone.sim.controller_utils import (
     pod_from_template,
     update_status,
 )
-from chaoszone.sim.objects import controller_ref, get_condition, is_pod_ready, parse_time
-from chaoszone.sim.resources import ResourceType, by_path
+from chaoszone.sim.objects import (
+    controller_ref,
+    get_condition,
+    is_pod_ready,
+    parse_time,
+    resource_type,
+)
 from chaoszone.sim.runtime import Runtime
 from chaoszone.sim.selectors import LabelSelector, label_selector_from_dict
 from chaoszone.sim.watch import ADDED, DELETED, Event
@@ -62,11 +67,8 @@ BACKOFF_MAX = 360.0
 MAX_UNCOUNTED = 500
 MAX_PER_SYNC = 500
 
-_JOBS = by_path("batch", "v1", "jobs")
-_PODS = by_path("", "v1", "pods")
-assert _JOBS is not None and _PODS is not None
-JOBS: ResourceType = _JOBS
-PODS: ResourceType = _PODS
+JOBS = resource_type("batch", "v1", "jobs")
+PODS = resource_type("", "v1", "pods")
 
 Key = tuple[str, str]
 Obj = dict[str, Any]

@@ -37,8 +37,7 @@ from chaoszone.sim.controller_utils import (
     selector_of,
     update_status,
 )
-from chaoszone.sim.objects import controller_ref, is_pod_ready
-from chaoszone.sim.resources import ResourceType, by_path
+from chaoszone.sim.objects import controller_ref, is_pod_ready, resource_type
 from chaoszone.sim.runtime import Runtime
 from chaoszone.sim.watch import ADDED, DELETED, Event
 from chaoszone.sim.workqueue import WorkQueue
@@ -48,11 +47,8 @@ __all__ = ["ReplicaSetController"]
 COMPONENT = "replicaset-controller"
 BURST_REPLICAS = 500
 SLOW_START_INITIAL_BATCH = 1
-_RS = by_path("apps", "v1", "replicasets")
-_PODS = by_path("", "v1", "pods")
-assert _RS is not None and _PODS is not None
-RS: ResourceType = _RS
-PODS: ResourceType = _PODS
+RS = resource_type("apps", "v1", "replicasets")
+PODS = resource_type("", "v1", "pods")
 
 Key = tuple[str, str]
 Obj = dict[str, Any]

@@ -46,9 +46,8 @@ from chaoszone.sim.controller_utils import (
     template_patch,
     update_status,
 )
-from chaoszone.sim.objects import controller_ref, is_pod_ready, parse_time
+from chaoszone.sim.objects import controller_ref, is_pod_ready, parse_time, resource_type
 from chaoszone.sim.registry import DeleteOptions
-from chaoszone.sim.resources import ResourceType, by_path
 from chaoszone.sim.runtime import Runtime
 from chaoszone.sim.watch import DELETED, Event
 from chaoszone.sim.workqueue import WorkQueue
@@ -59,15 +58,10 @@ COMPONENT = "statefulset-controller"
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
 POD_INDEX_LABEL = "apps.kubernetes.io/pod-index"
 
-_STS = by_path("apps", "v1", "statefulsets")
-_PODS = by_path("", "v1", "pods")
-_PVCS = by_path("", "v1", "persistentvolumeclaims")
-_REVISIONS = by_path("apps", "v1", "controllerrevisions")
-assert _STS is not None and _PODS is not None and _PVCS is not None and _REVISIONS is not None
-STS: ResourceType = _STS
-PODS: ResourceType = _PODS
-PVCS: ResourceType = _PVCS
-REVISIONS: ResourceType = _REVISIONS
+STS = resource_type("apps", "v1", "statefulsets")
+PODS = resource_type("", "v1", "pods")
+PVCS = resource_type("", "v1", "persistentvolumeclaims")
+REVISIONS = resource_type("apps", "v1", "controllerrevisions")
 _POD_KIND = ("v1", "Pod")
 _SET_KIND = ("apps/v1", "StatefulSet")
 
