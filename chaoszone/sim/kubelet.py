@@ -343,14 +343,12 @@ class Kubelet:
         """pkg/kubelet/lifecycle/predicate.go: a pod the node cannot take fails at once."""
         node = self._node()
         tolerations = (pod.get("spec") or {}).get("tolerations") or []
-        for taint in (node.get("spec") or {}).get("taints") or []:
-            if taint.get("effect") != "NoExecute":
-                continue
-            if not any(objects.tolerates(t, taint) for t in tolerations):
-                self._reject(pod, "TaintToleration",
-                             "Predicate TaintToleration failed: node(s) had taints that the pod "
-                             "didn't tolerate")
-                return False
+        taints = (node.get("spec") or {}).get("taints") or []
+        if objects.find_untolerated_taint(taints, tolerations, ("NoExecute",)) is not None:
+            self._reject(pod, "TaintToleration",
+                         "Predicate TaintToleration failed: node(s) had taints that the pod "
+                         "didn't tolerate")
+            return False
         return True
 
     def _reject(self, pod: dict[str, Any], reason: str, message: str) -> None:

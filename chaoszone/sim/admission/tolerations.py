@@ -23,11 +23,10 @@ from typing import Any
 from chaoszone.sim.admission import causes as c
 from chaoszone.sim.admission.names import is_qualified_name, is_valid_label_value
 from chaoszone.sim.errors import Cause
+from chaoszone.sim.objects import NOT_READY_TAINT, UNREACHABLE_TAINT
 
 __all__ = [
-    "NOT_READY_TAINT",
     "TAINT_EFFECTS",
-    "UNREACHABLE_TAINT",
     "default_toleration_seconds",
     "validate_node_taints",
     "validate_only_added_tolerations",
@@ -35,8 +34,6 @@ __all__ = [
     "validate_tolerations",
 ]
 
-NOT_READY_TAINT = "node.kubernetes.io/not-ready"
-UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 
 

@@ -48,6 +48,9 @@ from chaoszone.sim.controller_utils import (
     update_status,
 )
 from chaoszone.sim.objects import (
+    NOT_READY_TAINT,
+    UNREACHABLE_TAINT,
+    UNSCHEDULABLE_TAINT,
     controller_ref,
     find_untolerated_taint,
     is_pod_ready,
@@ -79,12 +82,12 @@ Obj = dict[str, Any]
 
 #: AddOrUpdateDaemonPodTolerations, in upstream's order
 _DAEMON_TOLERATIONS = (
-    ("node.kubernetes.io/not-ready", "NoExecute"),
-    ("node.kubernetes.io/unreachable", "NoExecute"),
+    (NOT_READY_TAINT, "NoExecute"),
+    (UNREACHABLE_TAINT, "NoExecute"),
     ("node.kubernetes.io/disk-pressure", "NoSchedule"),
     ("node.kubernetes.io/memory-pressure", "NoSchedule"),
     ("node.kubernetes.io/pid-pressure", "NoSchedule"),
-    ("node.kubernetes.io/unschedulable", "NoSchedule"),
+    (UNSCHEDULABLE_TAINT, "NoSchedule"),
 )
 _NETWORK_UNAVAILABLE = ("node.kubernetes.io/network-unavailable", "NoSchedule")
 
