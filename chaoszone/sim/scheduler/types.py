@@ -47,10 +47,6 @@ DEFAULT_MILLI_CPU_REQUEST = 100
 DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024
 
 LABEL_HOSTNAME = "kubernetes.io/hostname"
-LABEL_ZONE = "topology.kubernetes.io/zone"
-LABEL_REGION = "topology.kubernetes.io/region"
-LABEL_BETA_ZONE = "failure-domain.beta.kubernetes.io/zone"
-LABEL_BETA_REGION = "failure-domain.beta.kubernetes.io/region"
 
 _generation = itertools.count(1)
 

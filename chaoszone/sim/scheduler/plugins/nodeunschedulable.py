@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from chaoszone.sim.objects import UNSCHEDULABLE_TAINT
 from chaoszone.sim.scheduler import events as ev
 from chaoszone.sim.scheduler.framework import Code, CycleState, FilterPlugin, Status
 from chaoszone.sim.scheduler.types import NodeInfo, PodInfo, tolerations_tolerate
@@ -16,7 +17,7 @@ from chaoszone.sim.scheduler.types import NodeInfo, PodInfo, tolerations_tolerat
 __all__ = ["ERR_REASON_UNSCHEDULABLE", "NodeUnschedulable"]
 
 ERR_REASON_UNSCHEDULABLE = "node(s) were unschedulable"
-_UNSCHEDULABLE_TAINT = {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
+_UNSCHEDULABLE_TAINT = {"key": UNSCHEDULABLE_TAINT, "effect": "NoSchedule"}
 
 
 class NodeUnschedulable(FilterPlugin):

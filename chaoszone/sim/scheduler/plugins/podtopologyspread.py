@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chaoszone.sim.errors import ApiError
+from chaoszone.sim.objects import ZONE_LABEL
 from chaoszone.sim.scheduler import events as ev
 from chaoszone.sim.scheduler.cache import Cache
 from chaoszone.sim.scheduler.framework import (
@@ -46,7 +47,6 @@ from chaoszone.sim.scheduler.plugins.nodeaffinity import (
 )
 from chaoszone.sim.scheduler.types import (
     LABEL_HOSTNAME,
-    LABEL_ZONE,
     NodeInfo,
     PodInfo,
     find_untolerated_taint,
@@ -67,7 +67,7 @@ ERR_REASON_NODE_LABEL_NOT_MATCH = ERR_REASON_CONSTRAINTS_NOT_MATCH + " (missing 
 
 SYSTEM_DEFAULT_CONSTRAINTS: tuple[dict[str, Any], ...] = (
     {"topologyKey": LABEL_HOSTNAME, "whenUnsatisfiable": "ScheduleAnyway", "maxSkew": 3},
-    {"topologyKey": LABEL_ZONE, "whenUnsatisfiable": "ScheduleAnyway", "maxSkew": 5},
+    {"topologyKey": ZONE_LABEL, "whenUnsatisfiable": "ScheduleAnyway", "maxSkew": 5},
 )
 
 _MAX_ELIGIBILITY_ENTRIES = 64

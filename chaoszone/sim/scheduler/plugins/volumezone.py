@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chaoszone.sim.objects import BETA_REGION_LABEL, BETA_ZONE_LABEL, REGION_LABEL, ZONE_LABEL
 from chaoszone.sim.scheduler import events as ev
 from chaoszone.sim.scheduler.framework import (
     Code,
@@ -23,10 +24,6 @@ from chaoszone.sim.scheduler.framework import (
 )
 from chaoszone.sim.scheduler.plugins.volumebinding import claim_class
 from chaoszone.sim.scheduler.types import (
-    LABEL_BETA_REGION,
-    LABEL_BETA_ZONE,
-    LABEL_REGION,
-    LABEL_ZONE,
     NodeInfo,
     PodInfo,
 )
@@ -34,8 +31,8 @@ from chaoszone.sim.scheduler.types import (
 __all__ = ["ERR_REASON_CONFLICT", "VolumeZone", "label_zones_to_set"]
 
 ERR_REASON_CONFLICT = "node(s) had no available volume zone"
-TOPOLOGY_LABELS = (LABEL_BETA_ZONE, LABEL_BETA_REGION, LABEL_ZONE, LABEL_REGION)
-_TO_GA = {LABEL_BETA_ZONE: LABEL_ZONE, LABEL_BETA_REGION: LABEL_REGION}
+TOPOLOGY_LABELS = (BETA_ZONE_LABEL, BETA_REGION_LABEL, ZONE_LABEL, REGION_LABEL)
+_TO_GA = {BETA_ZONE_LABEL: ZONE_LABEL, BETA_REGION_LABEL: REGION_LABEL}
 
 
 def label_zones_to_set(value: str) -> frozenset[str] | None:
