@@ -39,6 +39,7 @@ from chaoszone.sim.controller_utils import (
 )
 from chaoszone.sim.objects import controller_ref, is_pod_ready, resource_type
 from chaoszone.sim.runtime import Runtime
+from chaoszone.sim.store import Store
 from chaoszone.sim.watch import ADDED, DELETED, Event
 from chaoszone.sim.workqueue import WorkQueue
 
@@ -64,6 +65,7 @@ class ReplicaSetController:
         self.pods = PodControl(runtime, COMPONENT)
         self.queue: WorkQueue[Key] = runtime.queue("replicaset controller", self.sync)
         self.retry = Retry(runtime, self.queue.add)
+        self.by_controller = _PodsByController(self.store)
         runtime.listen(self._on_event)
 
     def reset(self) -> None:
@@ -81,6 +83,7 @@ class ReplicaSetController:
                 return
             self.queue.add(key)
         elif rt is PODS:
+            self.by_controller.observe(event)
             self._on_pod(event)
 
     def _rs_key(self, pod: Obj) -> Key | None:
@@ -160,7 +163,7 @@ class ReplicaSetController:
             return (fresh is not None and fresh.meta["uid"] == uid
                     and not fresh.meta.get("deletionTimestamp"))
 
-        active = [p.obj for p in self.store.items(PODS, ns) if is_pod_active(p.obj)]
+        active = [p for p in self.by_controller.claimable(ns, uid) if is_pod_active(p)]
         pods = claim(self.registry, PODS, rs, selector, active, owner_alive=alive)
         error: errors.ApiError | None = None
         if satisfied and not rs["metadata"].get("deletionTimestamp"):
@@ -284,6 +287,51 @@ class ReplicaSetController:
         omit_zero(status, "fullyLabeledReplicas", "readyReplicas", "availableReplicas",
                   "observedGeneration")
         return status
+
+
+class _PodsByController:
+    """The names of the pods of each namespace by the uid of their controller (None:
+    orphans), kept current from the pod events.
+
+    ``claim`` takes from a namespace only the pods the owner controls and the orphans;
+    those of other controllers it leaves alone. So a sync needs only those two groups,
+    not every pod of the namespace (upstream lists the namespace from the informer's
+    index; 30,000 pods of 30 ReplicaSets made every sync cost all 30,000)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._names: dict[tuple[str, str | None], set[str]] = {}
+        self._owners: dict[tuple[str, str], str | None] = {}
+        for stored in store.items(PODS):
+            self._add(stored.namespace, stored.name, stored.obj)
+
+    def _add(self, ns: str, name: str, pod: Obj) -> None:
+        ref = controller_ref(pod)
+        owner = None if ref is None else str(ref.get("uid") or "")
+        self._owners[(ns, name)] = owner
+        self._names.setdefault((ns, owner), set()).add(name)
+
+    def observe(self, event: Event) -> None:
+        ns, name = event.new.namespace, event.new.name
+        if (ns, name) in self._owners:
+            group = (ns, self._owners.pop((ns, name)))
+            names = self._names[group]
+            names.discard(name)
+            if not names:
+                del self._names[group]
+        if event.type != DELETED:
+            self._add(ns, name, event.new.obj)
+
+    def claimable(self, ns: str, owner_uid: str) -> list[Obj]:
+        """The pods ``owner_uid`` controls and the orphans of ``ns``, in name order (the
+        order of a namespace listing)."""
+        names = self._names.get((ns, owner_uid), set()) | self._names.get((ns, None), set())
+        pods = []
+        for name in sorted(names):
+            stored = self._store.get(PODS, ns, name)
+            if stored is not None:
+                pods.append(stored.obj)
+        return pods
 
 
 def _status_changed(rs: Obj, status: Obj) -> bool:
