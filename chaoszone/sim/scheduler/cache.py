@@ -325,8 +325,27 @@ class Cache:
                                                 and {**known.spec, "nodeName": node} == spec))):
                 # a status update, or the binding of a pod this scheduler placed: the
                 # spec is the same, so its parse is too
-                return self.add_pod_info(known.rebound(pod))
+                info = known.rebound(pod)
+                if (key not in self._assumed and info.labels == known.labels
+                        and info.terminating == known.terminating):
+                    self._replace(node, info)
+                    return info
+                return self.add_pod_info(info)
         return self.add_pod_info(PodInfo(pod))
+
+    def _replace(self, node: str, info: PodInfo) -> None:
+        """A new version of a counted pod that changes nothing counted: same spec, labels
+        and deletion state (a status update). The same as removing and adding it, without
+        taking its requests and selector counts away and back."""
+        key = info.key
+        node_info = self._nodes[node]
+        for table in (node_info.pods, node_info.pods_with_affinity,
+                      node_info.pods_with_required_anti_affinity):
+            if key in table:
+                del table[key]  # to the end, where an addition puts it
+                table[key] = info
+        node_info._changed()
+        self._logged(node)
 
     def remove_pod(self, key: tuple[str, str]) -> PodInfo | None:
         node = self._pod_nodes.pop(key, None)
