@@ -2,6 +2,10 @@
 
 - An object whose owners are all gone is deleted (Background), or Foreground when an
   owner is being deleted in the foreground.
+- An object with an owner whose apiVersion and kind the API does not serve (say a
+  ReplicationController, or a DaemonSet of ``apps/v1beta2``) is left as it is: upstream's
+  isDangling cannot map the reference (a restMappingError) and the item is retried, never
+  deleted or rewritten, until the kind is served.
 - An owner carrying the ``orphan`` finalizer has its uid removed from its dependents'
   ownerReferences, then the finalizer removed.
 - An owner carrying ``foregroundDeletion`` has its dependents deleted in the foreground,
@@ -18,7 +22,7 @@ from typing import Any
 
 from chaoszone.sim import errors
 from chaoszone.sim.registry import DeleteOptions
-from chaoszone.sim.resources import ResourceType
+from chaoszone.sim.resources import ResourceType, by_kind
 from chaoszone.sim.runtime import Runtime
 from chaoszone.sim.watch import ADDED, DELETED, Event
 from chaoszone.sim.workqueue import WorkQueue
@@ -99,6 +103,8 @@ class GarbageCollector:
         refs = meta.get("ownerReferences") or []
         if not refs or meta.get("deletionTimestamp"):
             return
+        if not all(_served(owner_ref) for owner_ref in refs):
+            return
         alive = []
         foreground = False
         for owner_ref in refs:
@@ -178,3 +184,9 @@ class GarbageCollector:
         meta = obj["metadata"]
         with contextlib.suppress(errors.ApiError):
             self.registry.update(rt, meta.get("namespace"), meta["name"], obj)
+
+
+def _served(owner_ref: dict[str, Any]) -> bool:
+    """Whether the API serves the reference's apiVersion and kind (the REST mapping)."""
+    group, _, version = str(owner_ref.get("apiVersion") or "").rpartition("/")
+    return by_kind(group, version, str(owner_ref.get("kind") or "")) is not None
