@@ -378,6 +378,19 @@ def streaming(kubectl: Kubectl | VersionedKubectl, *args: str) -> Iterator[Strea
         stream.stop()
 
 
+def daemon_pod(kubectl: Kubectl | VersionedKubectl, objects: Objects, node: str) -> str:
+    """The pod the DaemonSet controller makes for ``node`` (seen through a watch), bound
+    and started by the test as the scheduler and the kubelet would."""
+    with streaming(kubectl, "get", "pods", "-n", objects.namespace, "-l", "app=agent",
+                   "-o", "name", "-w") as pods:
+        name = pods.wait_for(lambda line: line.startswith("pod/agent-")).removeprefix("pod/")
+    objects.call(lambda cluster: cluster.registry.bind(
+        objects.namespace, name, {"target": {"name": node}}))
+    objects.set_status("pods", name, lambda p: running_status(
+        ["app"], p["metadata"]["creationTimestamp"]))
+    return name
+
+
 def is_watch_request(line: str) -> bool:
     """Whether a ``-v=6`` log line reports the response to a watch request: from then on
     kubectl hears every change."""

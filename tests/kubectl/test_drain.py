@@ -5,22 +5,9 @@ deletes them at once."""
 from __future__ import annotations
 
 import pytest
-from kubectl_support import Objects, owner, pod_template, running_status, streaming
+from kubectl_support import Objects, daemon_pod, owner, pod_template, streaming
 
 pytestmark = pytest.mark.kubectl
-
-
-def daemon_pod(kubectl, objects: Objects, node: str) -> str:
-    """The pod the DaemonSet controller makes for ``node`` (seen through a watch), bound
-    and started by the test as the scheduler and the kubelet would."""
-    with streaming(kubectl, "get", "pods", "-n", objects.namespace, "-l", "app=agent",
-                   "-o", "name", "-w") as pods:
-        name = pods.wait_for(lambda line: line.startswith("pod/agent-")).removeprefix("pod/")
-    objects.call(lambda cluster: cluster.registry.bind(
-        objects.namespace, name, {"target": {"name": node}}))
-    objects.set_status("pods", name, lambda p: running_status(
-        ["app"], p["metadata"]["creationTimestamp"]))
-    return name
 
 
 def test_drain_evicts_the_pods_and_cordons_the_node_when_forced(
