@@ -326,17 +326,18 @@ class Cache:
                 # a status update, or the binding of a pod this scheduler placed: the
                 # spec is the same, so its parse is too
                 info = known.rebound(pod)
-                if (key not in self._assumed and info.labels == known.labels
-                        and info.terminating == known.terminating):
+                if info.labels == known.labels and info.terminating == known.terminating:
+                    self._assumed.discard(key)
                     self._replace(node, info)
                     return info
                 return self.add_pod_info(info)
         return self.add_pod_info(PodInfo(pod))
 
     def _replace(self, node: str, info: PodInfo) -> None:
-        """A new version of a counted pod that changes nothing counted: same spec, labels
-        and deletion state (a status update). The same as removing and adding it, without
-        taking its requests and selector counts away and back."""
+        """A new version of a counted pod that changes nothing counted: same spec (but for
+        the binding of an assumed pod's ``nodeName``), labels and deletion state. The same as
+        removing and adding it, without taking its requests and selector counts away and
+        back."""
         key = info.key
         node_info = self._nodes[node]
         for table in (node_info.pods, node_info.pods_with_affinity,
