@@ -15,6 +15,7 @@ pkg/registry/*/strategy.go at release-1.32.
 from __future__ import annotations
 
 import ipaddress
+import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -300,7 +301,7 @@ class Registry:
     def _merge_for_update(self, rt: ResourceType, obj: dict[str, Any], old: Stored,
                           subresource: str | None) -> dict[str, Any]:
         if subresource == "status":
-            new = old.copy()
+            new = _successor(old)
             new["status"] = obj.get("status") or {}
             new["metadata"]["resourceVersion"] = old.meta["resourceVersion"]
             if rt.group == "apps" and rt.kind == "Deployment":
@@ -359,9 +360,10 @@ class Registry:
             # assignPod: a plain error from the update becomes a Conflict on pods/binding
             raise errors.Conflict("pods/binding", name,
                                   f"pod {name} is already assigned to node \"{current}\"")
-        new = pod.copy()
-        new["spec"]["nodeName"] = node
-        conditions = [c for c in new.setdefault("status", {}).get("conditions") or []
+        new = _successor(pod)
+        new["spec"] = {**new["spec"], "nodeName": node}
+        new["status"] = dict(new.get("status", {}))
+        conditions = [c for c in new["status"].get("conditions") or []
                       if c.get("type") != "PodScheduled"]
         conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
                            "lastTransitionTime": self.clock.timestamp()})
@@ -465,6 +467,17 @@ def _ts(clock: Clock, epoch: float) -> str:
     from chaoszone.sim.clock import format_time
 
     return format_time(epoch)
+
+
+def _successor(old: Stored) -> dict[str, Any]:
+    """A next version of ``old`` for a write that replaces whole fields (status, spec):
+    its own copy of the metadata, which every write stamps, and the stored version's other
+    fields themselves, shared, not copied (stored versions are never changed in place;
+    a field that changes is replaced). A JSON copy of a whole pod costs more than the
+    rest of its status write."""
+    new = dict(old.obj)
+    new["metadata"] = json.loads(json.dumps(old.meta))
+    return new
 
 
 def _same(new: dict[str, Any], old: dict[str, Any]) -> bool:
