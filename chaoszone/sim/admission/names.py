@@ -15,6 +15,7 @@ pkg/apis/*/validation/validation.go (which name function each kind uses).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import random
 import re
@@ -102,6 +103,28 @@ _DNS1123_SUBDOMAIN = _full(DNS1123_SUBDOMAIN_FMT)
 _DNS1035_LABEL = _full(DNS1035_LABEL_FMT)
 
 
+#: how many valid strings each format check remembers
+_REMEMBERED = 16_384
+
+
+def _remember_valid(check: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+    """``check``, answering at once for a string it found valid before: every write checks
+    the same few label keys, label values and names again."""
+    valid: set[str] = set()
+
+    @functools.wraps(check)
+    def remembering(value: str) -> list[str]:
+        if value in valid:
+            return []
+        errs = check(value)
+        if not errs and len(valid) < _REMEMBERED:
+            valid.add(value)
+        return errs
+
+    return remembering
+
+
+@_remember_valid
 def is_dns1123_label(value: str) -> list[str]:
     errs = []
     if len(value) > DNS1123_LABEL_MAX:
@@ -114,6 +137,7 @@ def is_dns1123_label(value: str) -> list[str]:
     return errs
 
 
+@_remember_valid
 def is_dns1123_subdomain(value: str) -> list[str]:
     errs = []
     if len(value) > DNS1123_SUBDOMAIN_MAX:
@@ -147,6 +171,7 @@ _QUALIFIED_NAME = _full(QUALIFIED_NAME_FMT)
 _LABEL_VALUE = _full(LABEL_VALUE_FMT)
 
 
+@_remember_valid
 def is_qualified_name(value: str) -> list[str]:
     """``IsQualifiedName``: an optional DNS-subdomain prefix, ``/``, and a 63-char name."""
     errs: list[str] = []
@@ -173,6 +198,7 @@ def is_qualified_name(value: str) -> list[str]:
     return errs
 
 
+@_remember_valid
 def is_valid_label_value(value: str) -> list[str]:
     errs = []
     if len(value) > LABEL_VALUE_MAX:
