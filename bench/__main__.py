@@ -11,7 +11,8 @@ import time
 
 from bench._common import machine_lines
 
-BENCHMARKS = ("creates", "kubectl_get", "watch_fanout", "memory", "scheduling")
+BENCHMARKS = ("creates", "kubectl_get", "watch_fanout", "memory", "scheduling", "startup",
+              "zone_outage", "cluster_scale")
 
 
 def _load() -> str:
