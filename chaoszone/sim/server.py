@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gc
 import os
 import secrets
 import tempfile
@@ -29,10 +30,25 @@ from chaoszone.sim.cluster import Cluster
 from chaoszone.sim.tls import Credentials, make_credentials
 from chaoszone.topology import Topology
 
-__all__ = ["Simulator"]
+__all__ = ["Simulator", "tune_gc"]
 
 T = TypeVar("T")
 LOOPBACK = "127.0.0.1"
+#: the cyclic garbage collector's thresholds while a simulator runs (CPython's: 700, 10, 10)
+GC_THRESHOLDS = (50_000, 20, 20)
+
+
+def tune_gc() -> None:
+    """Let Python's cyclic garbage collector run less often, for good in this process.
+
+    A cluster is a heap of JSON trees, next to none of them in a reference cycle, that
+    grows with every write; with CPython's default thresholds the collector's full passes
+    over that heap took a fifth of the CPU of starting 30,000 pods. Thresholds already
+    higher than these are left alone.
+    """
+    current = gc.get_threshold()
+    if current[0] and current < GC_THRESHOLDS:
+        gc.set_threshold(*(max(a, b) for a, b in zip(current, GC_THRESHOLDS, strict=True)))
 
 
 class Simulator:
@@ -81,6 +97,7 @@ class Simulator:
         if self._thread is not None:
             raise RuntimeError("this simulator is already running; stop() it first")
         self._ready.clear()
+        tune_gc()
         self._tmp = tempfile.TemporaryDirectory(prefix="chaoszone-sim-")
         self._credentials = make_credentials(Path(self._tmp.name) / "tls")
         self._thread = threading.Thread(target=self._serve, name="chaoszone-sim", daemon=True)
