@@ -15,7 +15,8 @@ Deployment and ReplicaSet controllers, the scheduler, the kubelets and every oth
 controller until every pod is Running. Cluster time jumps (a pod's container starts
 1 cluster second after its binding), so the wall and CPU times are all work: the
 simulator's cost, with nothing waited for. Deterministic apart from the scheduler's
-tie-breaking.
+tie-breaking. The garbage collector's thresholds are raised first with
+``chaoszone.sim.server.tune_gc()``, as every ``Simulator`` does when it starts.
 
 Run one size alone: ``.venv/bin/python -m bench.cluster_scale NODES PODS``.
 """
@@ -84,7 +85,10 @@ def measure(nodes: int, pods: int) -> dict[str, Any]:
     """Build, deploy and run one size in this process; the measurements as a dict."""
     from chaoszone.sim.cluster import Cluster
     from chaoszone.sim.resources import by_path
+    from chaoszone.sim.server import tune_gc
     from chaoszone.sim.watch import DELETED, Event
+
+    tune_gc()  # what a Simulator does when it starts
 
     node_rt, pod_rt = by_path("", "v1", "nodes"), by_path("", "v1", "pods")
     deploy_rt = by_path("apps", "v1", "deployments")
