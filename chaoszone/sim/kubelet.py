@@ -375,13 +375,18 @@ class Kubelet:
         now = self.clock.timestamp()
         spec = pod.get("spec") or {}
         policy = spec.get("restartPolicy", "Always")
+        # Without a ready delay the containers are ready as they start, in the same status
+        # write: the kubelet's prober reports a container with no readiness probe ready at
+        # once, so upstream's pod goes from Pending to Running and Ready in one update.
+        ready_now = ready_after == 0 and self.reachable
         for container in tracked.containers.values():
             container.state, container.reason, container.started = "running", "", now
-            container.ready = False
+            container.ready = ready_now
             self.env.logs.write(tracked.namespace, tracked.name, container.name,
                                 f"chaoszone: container {container.name} started")
         self._write_pod(tracked)
-        tracked.timers.append(self.runtime.after(ready_after, lambda: self._ready(tracked)))
+        if not ready_now:
+            tracked.timers.append(self.runtime.after(ready_after, lambda: self._ready(tracked)))
         for spec_container in spec.get("containers") or []:
             found = tracked.containers.get(spec_container["name"])
             if found is None:
