@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
@@ -22,11 +23,16 @@ class WorkQueue(Generic[K]):
     def __init__(self, name: str, handler: Callable[[K], None]) -> None:
         self.name = name
         self._handler = handler
-        self._items: dict[K, None] = {}
+        # keys in the order they were first added, and the set of them: taking the first
+        # key of a dict again and again scans past every key deleted before it
+        self._order: deque[K] = deque()
+        self._queued: set[K] = set()
         self._scheduled = False
 
     def add(self, key: K) -> None:
-        self._items[key] = None
+        if key not in self._queued:
+            self._queued.add(key)
+            self._order.append(key)
         if not self._scheduled:
             try:
                 loop = asyncio.get_running_loop()
@@ -36,17 +42,18 @@ class WorkQueue(Generic[K]):
             loop.call_soon(self.run)
 
     def clear(self) -> None:
-        self._items.clear()
+        self._order.clear()
+        self._queued.clear()
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._order)
 
     def run(self) -> None:
         """Handle every queued key, including keys queued while handling."""
         self._scheduled = False
-        while self._items:
-            key = next(iter(self._items))
-            del self._items[key]
+        while self._order:
+            key = self._order.popleft()
+            self._queued.discard(key)
             try:
                 self._handler(key)
             except Exception:  # a controller bug must not stop the cluster
