@@ -29,7 +29,6 @@ after deletion, at most the grace period; default 0).
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import threading
 import traceback
@@ -591,8 +590,13 @@ class Kubelet:
         if stored is None or stored.meta["uid"] != uid:
             return
         # A status write keeps everything of the stored pod but its status (and checks
-        # resourceVersion and uid), so only the status is copied and sent.
-        status = json.loads(json.dumps(stored.obj.get("status") or {}))
+        # resourceVersion and uid), so only the status is sent. The changes set top-level
+        # fields and replace conditions in their list, so the status and that list are
+        # copied; what is nested in them is shared with the stored version, which nothing
+        # changes in place.
+        status = dict(stored.obj.get("status") or {})
+        if isinstance(status.get("conditions"), list):
+            status["conditions"] = list(status["conditions"])
         change(status)
         pod = {"metadata": {"resourceVersion": stored.meta["resourceVersion"], "uid": uid},
                "status": status}
