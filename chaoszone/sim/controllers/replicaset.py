@@ -40,7 +40,7 @@ from chaoszone.sim.controller_utils import (
 from chaoszone.sim.objects import controller_ref, is_pod_ready, resource_type
 from chaoszone.sim.runtime import Runtime
 from chaoszone.sim.store import Store
-from chaoszone.sim.watch import ADDED, DELETED, Event
+from chaoszone.sim.watch import ADDED, DELETED, MODIFIED, Event
 from chaoszone.sim.workqueue import WorkQueue
 
 __all__ = ["ReplicaSetController"]
@@ -116,7 +116,9 @@ class ReplicaSetController:
                 self._enqueue_matching(pod)
             return
         assert old is not None
-        old_key = self._rs_key(old)
+        same_owners = (old["metadata"].get("ownerReferences")
+                       == pod["metadata"].get("ownerReferences"))
+        old_key = key if same_owners else self._rs_key(old)
         if old_key is not None and old_key != key:
             self.queue.add(old_key)
         if pod["metadata"].get("deletionTimestamp") and key is not None:
@@ -313,6 +315,9 @@ class _PodsByController:
 
     def observe(self, event: Event) -> None:
         ns, name = event.new.namespace, event.new.name
+        if event.type == MODIFIED and event.old is not None and (
+                event.old.meta.get("ownerReferences") == event.new.meta.get("ownerReferences")):
+            return  # the same controller
         if (ns, name) in self._owners:
             group = (ns, self._owners.pop((ns, name)))
             names = self._names[group]
