@@ -425,11 +425,18 @@ class LabelSelector:
     #: true when the selector does not restrict anything (callers skip filtering)
     empty: bool = field(init=False, compare=False)
     _match: LabelMatcher = field(init=False, repr=False, compare=False)
+    _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "empty", not self.selects_nothing and not self.requirements)
         object.__setattr__(self, "_match",
                            _compile_labels(self.requirements, self.selects_nothing))
+        object.__setattr__(self, "_hash", hash((self.requirements, self.selects_nothing)))
+
+    def __hash__(self) -> int:
+        # the dataclass's own hash, computed once: selectors key the scheduler's counters
+        # (an OrderedDict hashes every key it iterates) and other caches
+        return self._hash
 
     @classmethod
     def parse(cls, text: str) -> LabelSelector:
