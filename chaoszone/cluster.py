@@ -30,11 +30,11 @@ from typing import Any
 import yaml
 from kubernetes import client, dynamic
 
-from chaoszone import expect, workloads
+from chaoszone import expect, guards, workloads
 from chaoszone.errors import ExpectationFailed, FaultError, InvalidExperiment, RevertFailed
 from chaoszone.faults import CONTROL_PLANE_DOWN, CORDONED, NOT_READY, TAINTED, Fault, Tainted
 from chaoszone.journal import Journal
-from chaoszone.targets import ServiceRef, Target, Workload, ZoneRef
+from chaoszone.targets import ServiceRef, Target, Workload, ZoneRef, capabilities
 
 __all__ = ["Cluster", "FaultHandle"]
 
@@ -73,6 +73,10 @@ class Cluster:
             self.run_dir / f"journal-{target.topology.name}-{os.getpid()}-"
                            f"{uuid.uuid4().hex[:6]}.jsonl", target)
         self._dynamic: dynamic.DynamicClient | None = None
+        #: the target's safety guards (an existing cluster's); None on sim and kind
+        self.guards = guards.of(target)
+        #: the namespaces this handle created (the only ones a guarded target works in)
+        self.namespaces: set[str] = set()
         #: every fault injected through this handle, oldest first
         self.history: list[FaultHandle] = []
 
@@ -97,11 +101,14 @@ class Cluster:
         name = f"{prefix}-{uuid.uuid4().hex[:8]}"
         client.CoreV1Api(self.target.api_client()).create_namespace(
             client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
+        self.namespaces.add(name)
         return name
 
     def delete_namespace(self, name: str) -> None:
+        guards.check_delete_namespace(self.guards, name, self.namespaces)
         with contextlib.suppress(client.ApiException):
             client.CoreV1Api(self.target.api_client()).delete_namespace(name)
+        self.namespaces.discard(name)
 
     # -- apply ---------------------------------------------------------------------------------
 
@@ -114,16 +121,20 @@ class Cluster:
         file of several documents.
         """
         if isinstance(manifest, Mapping):
-            return self._apply_one(manifest, namespace)
+            return self._apply_one(*self._prepare(manifest, namespace))
         path = Path(manifest)
         try:
             docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
         except (OSError, yaml.YAMLError) as exc:
             raise InvalidExperiment(f"cannot read manifest {path}: {exc}") from exc
-        applied = [self._apply_one(d, namespace) for d in docs]
+        # every document passes the checks (and a guarded target's guards) before any applies
+        prepared = [self._prepare(d, namespace) for d in docs]
+        applied = [self._apply_one(*p) for p in prepared]
         return applied[0] if len(applied) == 1 else applied
 
-    def _apply_one(self, manifest: Mapping[str, Any], namespace: str | None) -> Any:
+    def _prepare(self, manifest: Mapping[str, Any], namespace: str | None
+                 ) -> tuple[Mapping[str, Any], Any, str | None, dict[str, Any]]:
+        """The manifest's API resource, namespace and body, checked; changes nothing."""
         if not isinstance(manifest, Mapping) or "kind" not in manifest \
                 or "apiVersion" not in manifest:
             raise InvalidExperiment(f"not a Kubernetes object (no apiVersion and kind): "
@@ -142,6 +153,13 @@ class Cluster:
                 raise InvalidExperiment(f"{manifest['kind']} {meta.get('name')!r} is namespaced:"
                                         f" give it metadata.namespace or pass namespace=")
             body["metadata"] = {**meta, "namespace": ns}
+        guards.check_apply(self.guards, kind=str(manifest["kind"]), name=str(meta.get("name")),
+                           namespace=ns, own_namespaces=self.namespaces)
+        return manifest, resource, ns, body
+
+    def _apply_one(self, manifest: Mapping[str, Any], resource: Any, ns: str | None,
+                   body: dict[str, Any]) -> Any:
+        meta = dict(manifest.get("metadata") or {})
         result = resource.server_side_apply(body=body, name=meta["name"], namespace=ns,
                                             field_manager="chaoszone", force_conflicts=True)
         obj = result.to_dict()
@@ -174,15 +192,28 @@ class Cluster:
 
     @contextlib.contextmanager
     def fault(self, fault: Fault, *, bite_within: float | None = None,
-              restore_within: float | None = None) -> Iterator[FaultHandle]:
+              restore_within: float | None = None, allow_zones: int = 1,
+              allow_control_plane: bool = False) -> Iterator[FaultHandle]:
         """Inject ``fault`` for the ``with`` block; see the module docstring.
 
         ``bite_within`` (cluster seconds) bounds the wait for the fault to show; the
         default for power and network faults is the cluster's node-monitor grace period
         plus two monitor periods and 10 s. ``restore_within`` bounds the wait, after the
         revert, for the nodes to be Ready and untainted again (default: the same).
+
+        Every fault passes :func:`guards.check_fault` here, before anything changes: the
+        target must be able to make it (:attr:`Fault.needs`), and on a guarded target (an
+        existing cluster) the faults in place together may touch more than one zone only
+        with ``allow_zones=N``, a control-plane node only with ``allow_control_plane=True``,
+        and no more than the operator's share of the nodes. Both opt-ins are ignored by
+        unguarded targets (sim, kind), so an experiment states them once, for every target.
         """
         nodes = fault.nodes(self.target.topology)  # InvalidExperiment before any change
+        active = {n for h in self.history if not h.reverted for n in h.nodes}
+        guards.check_fault(self.guards, self.target.topology, fault=repr(fault), nodes=nodes,
+                           active=active, needs=fault.needs, can=capabilities(self.target),
+                           target=self.target.name, allow_zones=allow_zones,
+                           allow_control_plane=allow_control_plane)
         timers = self.target.timers
         detect = timers.node_monitor_grace_period + 2 * timers.node_monitor_period + 10
         handle = FaultHandle(fault, nodes)

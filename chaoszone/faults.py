@@ -14,7 +14,9 @@ against the cluster's topology (:meth:`Fault.nodes`: an unknown zone is
 :meth:`Fault.inject` writes each undo record to the journal *before* the change it undoes.
 
 Kubernetes-API faults (cordon, taint, drain) work on every target; power and network
-faults go through the target's switches (the simulator's control API, docker on kind).
+faults go through the target's switches (the simulator's control API, docker on kind);
+a target without them (``context:NAME``) refuses them before anything changes
+(:attr:`Fault.needs`, checked by ``Cluster.fault``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 
 from chaoszone.errors import FaultError, InvalidExperiment
 from chaoszone.journal import Journal, update_taints
-from chaoszone.targets import Target
+from chaoszone.targets import NETWORK, POWER, Target
 from chaoszone.topology import Topology
 
 __all__ = [
@@ -78,6 +80,8 @@ class Fault:
 
     #: what the fault makes true of its nodes: NOT_READY, CORDONED or TAINTED
     implies: str
+    #: the target switches it needs beyond the Kubernetes API (targets.POWER, NETWORK)
+    needs: frozenset[str] = frozenset()
 
     def nodes(self, topology: Topology) -> tuple[str, ...]:
         """The nodes the fault touches; :class:`InvalidExperiment` for a bad target."""
@@ -141,6 +145,7 @@ class ZoneOutage(Fault):
     zone: str
     mode: str = "stop"
     implies = NOT_READY
+    needs = frozenset({POWER})
 
     def __repr__(self) -> str:
         return f"zone_outage({self.zone!r}" + (f", mode={self.mode!r})" if self.mode != "stop"
@@ -163,6 +168,7 @@ class NodeOutage(Fault):
     names: tuple[str, ...]
     mode: str = "stop"
     implies = NOT_READY
+    needs = frozenset({POWER})
 
     @property
     def where(self) -> str:
@@ -196,6 +202,7 @@ class ControlPlaneLoss(Fault):
 
     zone: str
     implies = CONTROL_PLANE_DOWN
+    needs = frozenset({POWER})
 
     def __repr__(self) -> str:
         return f"control_plane_loss({self.zone!r})"
@@ -222,6 +229,7 @@ class Partition(Fault):
 
     zone: str
     implies = NOT_READY
+    needs = frozenset({NETWORK})
 
     def __repr__(self) -> str:
         return f"partition({self.zone!r})"

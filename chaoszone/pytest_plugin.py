@@ -11,6 +11,13 @@ Options (where to run)::
     --chaoszone-time-scale=N        cluster seconds per wall second on sim (default 20)
     --chaoszone-run-dir=DIR         journals go here (default runs/<time>-<pid>)
 
+An existing cluster (``--chaoszone-target=context:NAME``) is guarded (chaoszone.guards)::
+
+    --chaoszone-allow-context=NAME  allow-list a context (repeatable; or the environment's
+                                    CHAOSZONE_ALLOWED_CONTEXTS=a,b); others are refused
+    --chaoszone-kubeconfig=PATH     its kubeconfig (default $KUBECONFIG, else ~/.kube/config)
+    --chaoszone-max-node-share=F    the share of its nodes faults may affect (default 0.5)
+
 The marker says what a test needs: ``@pytest.mark.chaoszone(topology="three-zones-fast")``
 (kwargs merged from module to function, the closest wins). ``cluster`` is one cluster per
 topology for the whole session (per xdist worker); ``namespace`` is a namespace of the
@@ -28,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from chaoszone.errors import InvalidExperiment, TargetError
+from chaoszone.errors import InvalidExperiment, TargetError, UnsafeTarget
 
 if TYPE_CHECKING:
     from chaoszone.cluster import Cluster
@@ -53,11 +60,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          f"{DEFAULT_TIME_SCALE:g}); budgets are in cluster seconds")
     group.addoption("--chaoszone-run-dir", default=None, metavar="DIR",
                     help="where journals are written (default runs/<time>-<pid>)")
+    _add_context_options(group)
+
+
+def _add_context_options(group: pytest.OptionGroup) -> None:
+    """The options of the context:NAME target (an existing cluster)."""
+    group.addoption("--chaoszone-allow-context", action="append", default=[], metavar="NAME",
+                    help="allow the context:NAME target to touch kubeconfig context NAME "
+                         "(repeatable; also CHAOSZONE_ALLOWED_CONTEXTS, comma-separated)")
+    group.addoption("--chaoszone-kubeconfig", default=None, metavar="PATH",
+                    help="the kubeconfig of context:NAME (default $KUBECONFIG, else "
+                         "~/.kube/config)")
+    group.addoption("--chaoszone-max-node-share", type=float, default=None, metavar="F",
+                    help="on context:NAME, the largest share of the cluster's nodes the faults "
+                         "in place may affect together (0 < F <= 1; default 0.5)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "chaoszone(topology=NAME): the cluster topology an experiment needs")
+        "markers", "chaoszone(topology=NAME, needs={'power', 'network'}): the cluster "
+                   "topology an experiment needs, and the target switches it needs beyond the "
+                   "Kubernetes API (skipped on a target without them)")
     scale = config.getoption("chaoszone_time_scale")
     if scale is not None and not scale > 0:
         raise pytest.UsageError(f"--chaoszone-time-scale must be greater than 0, got {scale}")
@@ -65,6 +88,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if target not in ("sim", "kind") and not str(target).startswith("context:"):
         raise pytest.UsageError(f"--chaoszone-target must be sim, kind or context:NAME; "
                                 f"got {target!r}")
+    share = config.getoption("chaoszone_max_node_share")
+    if share is not None and not 0 < share <= 1:
+        raise pytest.UsageError(f"--chaoszone-max-node-share must be greater than 0 and at "
+                                f"most 1 (0.5 is half the nodes); got {share}")
     config.stash[_CLUSTERS] = _Clusters(config)
 
 
@@ -104,6 +131,8 @@ class _Clusters:
 
     def _start(self, path: Path) -> Cluster:
         target = self.config.getoption("chaoszone_target")
+        if str(target).startswith("context:"):
+            return self._start_context(str(target).removeprefix("context:"))
         if target != "sim":
             raise TargetError(
                 f"--chaoszone-target={target}: this chaoszone runs experiments on the "
@@ -114,6 +143,32 @@ class _Clusters:
 
         scale = self.config.getoption("chaoszone_time_scale") or DEFAULT_TIME_SCALE
         return Cluster(SimTarget.start(path, time_scale=scale), self.run_dir)
+
+    def _start_context(self, context: str) -> Cluster:
+        """The existing cluster behind ``context``, guards first; one per topology asked
+        for, as on the other targets (the live nodes are its topology, whatever the
+        marker names)."""
+        from chaoszone.cluster import Cluster
+        from chaoszone.guards import DEFAULT_MAX_NODE_SHARE, allowed_contexts
+        from chaoszone.targets.context import ContextTarget
+
+        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+        if workers > 1:
+            raise UnsafeTarget(
+                f"--chaoszone-target=context:{context} under pytest-xdist with {workers} "
+                f"workers: each worker would inject its faults without seeing the others', "
+                f"so the one-zone and node-share guards could not hold. Run game-days "
+                f"without -n")
+        allowed = allowed_contexts(self.config.getoption("chaoszone_allow_context"),
+                                   os.environ)
+        share = self.config.getoption("chaoszone_max_node_share") or DEFAULT_MAX_NODE_SHARE
+        target = ContextTarget.connect(context, allowed=allowed, max_node_share=share,
+                                       kubeconfig=self.config.getoption("chaoszone_kubeconfig"))
+        try:
+            return Cluster(target, self.run_dir)
+        except BaseException:
+            target.close()
+            raise
 
     def close(self) -> None:
         clusters, self.clusters = list(self.clusters.values()), {}
@@ -128,20 +183,42 @@ def _marker_kwargs(node: pytest.Item) -> dict[str, Any]:
             raise InvalidExperiment(f"{node.nodeid}: the chaoszone marker takes keyword "
                                     f"arguments only (topology=...), got {marker.args!r}")
         merged.update(marker.kwargs)
-    unknown = set(merged) - {"topology"}
+    unknown = set(merged) - {"needs", "topology"}
     if unknown:
         raise InvalidExperiment(f"{node.nodeid}: unknown chaoszone marker argument(s) "
-                                f"{', '.join(sorted(unknown))}; known: topology")
+                                f"{', '.join(sorted(unknown))}; known: needs, topology")
     return merged
+
+
+def _needs(node: pytest.Item, kwargs: dict[str, Any]) -> frozenset[str]:
+    """The marker's ``needs``: a set of target switches (targets.INFRASTRUCTURE)."""
+    from chaoszone.targets import INFRASTRUCTURE
+
+    needs = kwargs.get("needs", ())
+    if isinstance(needs, str) or not isinstance(needs, set | frozenset | list | tuple) \
+            or not all(isinstance(n, str) for n in needs) or set(needs) - INFRASTRUCTURE:
+        raise InvalidExperiment(
+            f"{node.nodeid}: the chaoszone marker's needs must be a set of "
+            f"{', '.join(repr(n) for n in sorted(INFRASTRUCTURE))}, e.g. "
+            f"needs={{'power'}}; got {needs!r}")
+    return frozenset(needs)
 
 
 @pytest.fixture
 def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     """The cluster of the topology this test's marker (or --chaoszone-topology) names,
     shared by the session; fails the test if a fault was left in place."""
+    from chaoszone.targets import capabilities
+
     kwargs = _marker_kwargs(request.node)
+    needs = _needs(request.node, kwargs)
     topology = kwargs.get("topology") or request.config.getoption("chaoszone_topology")
     handle = request.config.stash[_CLUSTERS].get(str(topology))
+    missing = needs - capabilities(handle.target)
+    if missing:
+        pytest.skip(f"needs {' and '.join(sorted(missing))} control of the machines, which "
+                    f"target {handle.target.name} does not have (it can cordon, drain and "
+                    f"taint); run it on sim or kind")
     first = len(handle.history)
     yield handle
     for n, fault in enumerate(handle.history[first:], 1):

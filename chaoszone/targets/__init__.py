@@ -25,11 +25,24 @@ from chaoszone.topology import ZONE_LABEL, Topology
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient
 
-__all__ = ["KNOWN_TARGETS", "PodRef", "PodState", "ServiceRef", "Target", "Workload", "ZoneRef",
-           "attach"]
+__all__ = ["INFRASTRUCTURE", "KNOWN_TARGETS", "NETWORK", "POWER", "PodRef", "PodState",
+           "ServiceRef", "Target", "Workload", "ZoneRef", "attach", "capabilities"]
 
 #: target names the plugin and the CLI accept
-KNOWN_TARGETS = ("sim",)
+KNOWN_TARGETS = ("sim", "context")
+
+#: what a target can do beyond the Kubernetes API: switch machines on, off or paused
+#: (outages, control-plane loss), and cut them off the network (partitions)
+POWER, NETWORK = "power", "network"
+#: the capabilities of a target that does not name its own (``sim`` and ``kind`` have both)
+INFRASTRUCTURE = frozenset({POWER, NETWORK})
+
+
+def capabilities(target: object) -> frozenset[str]:
+    """What ``target`` can do beyond the Kubernetes API: its ``capabilities`` attribute
+    (the ``context:NAME`` target has none), else both :data:`INFRASTRUCTURE` switches."""
+    found = getattr(target, "capabilities", INFRASTRUCTURE)
+    return frozenset(found)
 
 
 class Target(Protocol):
@@ -86,8 +99,12 @@ def attach(description: Mapping[str, Any]) -> Target:
         from chaoszone.targets.sim import SimTarget
 
         return SimTarget.attach(description)
+    if kind == "context":
+        from chaoszone.targets.context import ContextTarget
+
+        return ContextTarget.attach(description)
     raise TargetError(f"cannot reach a target of kind {kind!r}: this chaoszone knows "
-                      f"{', '.join(KNOWN_TARGETS)} (kind and context targets arrive later)")
+                      f"{', '.join(KNOWN_TARGETS)} (the kind target arrives later)")
 
 
 @dataclass(frozen=True)
