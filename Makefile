@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test experiments lint typecheck imports unit fidelity bench clean
+.PHONY: test experiments lint typecheck imports workflows unit fidelity bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-test: lint typecheck imports unit fidelity
+test: lint typecheck imports workflows unit fidelity
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -23,6 +23,12 @@ typecheck: $(STAMP)
 
 imports: $(STAMP)
 	$(BIN)/lint-imports
+
+# GitHub Actions workflows, with the shell of their run: steps checked by the venv's
+# shellcheck (found by path, not on PATH, so the check never silently drops); no step runs
+# Python (no `shell: python`), so the pyflakes integration is off on purpose.
+workflows: $(STAMP)
+	$(BIN)/actionlint -shellcheck $(BIN)/shellcheck -pyflakes= .github/workflows/*.yml
 
 unit: $(STAMP)
 	$(BIN)/pytest -n 2 tests
