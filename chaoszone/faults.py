@@ -1,6 +1,7 @@
 """Fault values: what to do to a zone (or a node), named for the condition it creates.
 
     faults.zone_outage("zone-a")                  # the zone's machines lose power
+    faults.zone_outage("zone-a", mode="kill")     # ... at once, without a shutdown
     faults.zone_outage("zone-a", mode="pause")    # ... or hang (frozen, not off)
     faults.node_outage("kind-worker", "kind-worker2")  # some machines only
     faults.partition("zone-a")                    # the zone is cut off from the API server
@@ -50,7 +51,9 @@ __all__ = [
 ]
 
 EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
-POWER_MODES = {"stop": "off", "pause": "paused"}
+#: an outage's mode, and the power state it asks the target for: a shutdown (docker stop on
+#: kind), power pulled (docker kill), or a hang (docker pause)
+POWER_MODES = {"stop": "off", "kill": "killed", "pause": "paused"}
 #: a qualified name, optionally with a DNS prefix (metav1 validation of label and taint keys)
 _KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 #: how a fault shows that it bit, for the cluster handle's check
@@ -140,7 +143,8 @@ class Tainted(Fault):
 
 @dataclass(frozen=True, repr=False)
 class ZoneOutage(Fault):
-    """Every machine of a zone is off (``stop``) or hung (``pause``)."""
+    """Every machine of a zone is off (``stop``, or ``kill`` without a shutdown) or hung
+    (``pause``)."""
 
     zone: str
     mode: str = "stop"
@@ -163,7 +167,8 @@ class ZoneOutage(Fault):
 
 @dataclass(frozen=True, repr=False)
 class NodeOutage(Fault):
-    """Some machines, named, are off (``stop``) or hung (``pause``): part of a zone."""
+    """Some machines, named, are off (``stop`` or ``kill``) or hung (``pause``): part of a
+    zone."""
 
     names: tuple[str, ...]
     mode: str = "stop"
@@ -346,7 +351,8 @@ def taint(zone: str, key: str, value: str = "", effect: str = "NoSchedule") -> T
 
 
 def zone_outage(zone: str, mode: str = "stop") -> ZoneOutage:
-    """Every machine of ``zone`` loses power (``stop``) or hangs (``pause``)."""
+    """Every machine of ``zone`` shuts down (``stop``), loses power at once (``kill``) or
+    hangs (``pause``)."""
     _zone_name(zone, "zone_outage")
     if mode not in POWER_MODES:
         raise InvalidExperiment(f"zone_outage({zone!r}): mode must be one of "
@@ -355,7 +361,8 @@ def zone_outage(zone: str, mode: str = "stop") -> ZoneOutage:
 
 
 def node_outage(*nodes: str, mode: str = "stop") -> NodeOutage:
-    """The named nodes' machines lose power (``stop``) or hang (``pause``)."""
+    """The named nodes' machines shut down (``stop``), lose power at once (``kill``) or hang
+    (``pause``)."""
     if not nodes or not all(isinstance(n, str) and n for n in nodes):
         raise InvalidExperiment(f"node_outage: name one or more nodes, got {nodes!r}")
     if len(set(nodes)) != len(nodes):

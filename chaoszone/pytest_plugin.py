@@ -10,6 +10,18 @@ Options (where to run)::
     --chaoszone-topology=NAME|FILE  the default topology: kind-configs/NAME.yaml
     --chaoszone-time-scale=N        cluster seconds per wall second on sim (default 20)
     --chaoszone-run-dir=DIR         journals go here (default runs/<time>-<pid>)
+    --chaoszone-reuse               kind: take an existing cluster of the session's name
+    --chaoszone-keep                kind: keep the clusters the session made
+
+On kind each topology gets a cluster named ``cz-<topology>-<xdist worker or main>``,
+created on first use (its kubeconfig in the run directory) and deleted after the session
+unless kept; a cluster taken with ``--chaoszone-reuse`` (checked against the topology)
+is left as it was found. When a test that used a kind cluster failed, the cluster's logs
+are exported to ``<run dir>/kind-logs-<cluster>`` before it is deleted. The marker's
+``images=[...]`` names local docker images the test's pods need; kind loads them into
+the cluster (``kind load docker-image``); sim runs pods of any image. ``--chaoszone-reuse``
+and ``--chaoszone-keep`` are usage errors on other targets: the simulator lives in the
+session's process, so there is nothing to keep or take over.
 
 An existing cluster (``--chaoszone-target=context:NAME``) is guarded (chaoszone.guards)::
 
@@ -28,8 +40,10 @@ in place (and reverts it, failing the test, if one was).
 from __future__ import annotations
 
 import os
+import re
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +59,8 @@ __all__ = ["DEFAULT_TIME_SCALE"]
 #: cluster seconds per wall second on the simulator unless --chaoszone-time-scale says
 DEFAULT_TIME_SCALE = 20.0
 _CLUSTERS = pytest.StashKey["_Clusters"]()
+#: the topology whose cluster a test used, for the failure hook
+_TOPOLOGY = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -60,6 +76,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          f"{DEFAULT_TIME_SCALE:g}); budgets are in cluster seconds")
     group.addoption("--chaoszone-run-dir", default=None, metavar="DIR",
                     help="where journals are written (default runs/<time>-<pid>)")
+    group.addoption("--chaoszone-reuse", action="store_true", default=False,
+                    help="kind: use an existing cluster of the session's name "
+                         "(cz-<topology>-<worker>) instead of creating one, and leave it")
+    group.addoption("--chaoszone-keep", action="store_true", default=False,
+                    help="kind: keep the clusters this session creates (default: delete "
+                         "them at the end, after exporting logs of failed tests)")
     _add_context_options(group)
 
 
@@ -92,7 +114,21 @@ def pytest_configure(config: pytest.Config) -> None:
     if share is not None and not 0 < share <= 1:
         raise pytest.UsageError(f"--chaoszone-max-node-share must be greater than 0 and at "
                                 f"most 1 (0.5 is half the nodes); got {share}")
+    _check_kind_options(config, str(target), scale)
     config.stash[_CLUSTERS] = _Clusters(config)
+
+
+def _check_kind_options(config: pytest.Config, target: str, scale: float | None) -> None:
+    if target != "kind":
+        for flag in ("reuse", "keep"):
+            if config.getoption(f"chaoszone_{flag}"):
+                raise pytest.UsageError(
+                    f"--chaoszone-{flag} applies to --chaoszone-target=kind (a kind cluster "
+                    f"outlives the session); the {target} target has no cluster to "
+                    f"{'keep' if flag == 'keep' else 'take over'}")
+    elif scale is not None:
+        raise pytest.UsageError("--chaoszone-time-scale applies to the simulator; a kind "
+                                "cluster runs at wall-clock time (budgets are its seconds)")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -131,6 +167,8 @@ class _Clusters:
 
     def _start(self, path: Path) -> Cluster:
         target = self.config.getoption("chaoszone_target")
+        if target == "kind":
+            return self._start_kind(path)
         if str(target).startswith("context:"):
             return self._start_context(str(target).removeprefix("context:"))
         if target != "sim":
@@ -170,6 +208,53 @@ class _Clusters:
             target.close()
             raise
 
+    def _start_kind(self, path: Path) -> Cluster:
+        from chaoszone.cluster import Cluster
+        from chaoszone.targets.kind import KindTarget
+
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        name = re.sub(r"[^a-z0-9.-]+", "-", f"cz-{path.stem}-{worker}".lower())[:50]
+        target = KindTarget.start(path, cluster=name, run_dir=self.run_dir,
+                                  reuse=self.config.getoption("chaoszone_reuse"),
+                                  keep=self.config.getoption("chaoszone_keep"),
+                                  progress=self.say)
+        try:
+            return Cluster(target, self.run_dir)
+        except BaseException:
+            target.close()
+            raise
+
+    def say(self, line: str) -> None:
+        """A progress line on the terminal, past pytest's capture (kind takes minutes)."""
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        capture = self.config.pluginmanager.get_plugin("capturemanager")
+        if reporter is None or capture is None:  # an xdist worker: its stderr reaches us
+            print(f"chaoszone: {line}", file=sys.stderr, flush=True)
+            return
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"chaoszone: {line}")
+
+    def load_images(self, cluster: Cluster, images: object) -> None:
+        """The marker's ``images=[...]`` into a kind cluster (nothing to do elsewhere)."""
+        if not isinstance(images, list | tuple) or not all(
+                isinstance(i, str) and i for i in images):
+            raise InvalidExperiment(f"the chaoszone marker's images= is a list of image "
+                                    f"references, got {images!r}")
+        from chaoszone.targets.kind import KindTarget
+
+        if isinstance(cluster.target, KindTarget):
+            cluster.target.load_images(images)
+
+    def failed(self, topology: str) -> None:
+        """A test on ``topology``'s cluster failed: a kind cluster's logs are exported
+        before it is deleted (or kept)."""
+        from chaoszone.targets.kind import KindTarget
+
+        cluster = self.clusters.get(self.kind_config(topology))
+        if cluster is not None and isinstance(cluster.target, KindTarget) \
+                and cluster.target.logs_dir is None:
+            cluster.target.logs_dir = self.run_dir / f"kind-logs-{cluster.target.cluster}"
+
     def close(self) -> None:
         clusters, self.clusters = list(self.clusters.values()), {}
         for cluster in clusters:
@@ -183,10 +268,10 @@ def _marker_kwargs(node: pytest.Item) -> dict[str, Any]:
             raise InvalidExperiment(f"{node.nodeid}: the chaoszone marker takes keyword "
                                     f"arguments only (topology=...), got {marker.args!r}")
         merged.update(marker.kwargs)
-    unknown = set(merged) - {"needs", "topology"}
+    unknown = set(merged) - {"images", "needs", "topology"}
     if unknown:
         raise InvalidExperiment(f"{node.nodeid}: unknown chaoszone marker argument(s) "
-                                f"{', '.join(sorted(unknown))}; known: needs, topology")
+                                f"{', '.join(sorted(unknown))}; known: images, needs, topology")
     return merged
 
 
@@ -213,7 +298,11 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     kwargs = _marker_kwargs(request.node)
     needs = _needs(request.node, kwargs)
     topology = kwargs.get("topology") or request.config.getoption("chaoszone_topology")
-    handle = request.config.stash[_CLUSTERS].get(str(topology))
+    clusters = request.config.stash[_CLUSTERS]
+    handle = clusters.get(str(topology))
+    request.node.stash[_TOPOLOGY] = str(topology)
+    if "images" in kwargs:
+        clusters.load_images(handle, kwargs["images"])
     missing = needs - capabilities(handle.target)
     if missing:
         pytest.skip(f"needs {' and '.join(sorted(missing))} control of the machines, which "
@@ -232,6 +321,17 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
         handle.journal.revert()
         pytest.fail(f"{len(left)} change(s) were still in place after the test and have been "
                     f"reverted: " + "; ".join(f"{r.fault}" for r in left), pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Note a failed test's cluster, so that a kind cluster's logs are kept."""
+    report = yield
+    topology = item.stash.get(_TOPOLOGY, None)
+    if report.failed and topology is not None:
+        item.config.stash[_CLUSTERS].failed(topology)
+    return report
 
 
 def _seconds(value: float | None) -> str:

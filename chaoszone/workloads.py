@@ -12,6 +12,7 @@ label, which is also the selector. Nothing here talks to a cluster.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from importlib import metadata
 from typing import Any
 
 from chaoszone.errors import InvalidExperiment
@@ -20,8 +21,10 @@ from chaoszone.topology import ZONE_LABEL
 __all__ = ["IMAGE", "REPAIR_IMAGE", "deployment", "pdb", "repair_job", "service", "statefulset",
            "storage_class"]
 
-#: the image of the repair Job on real clusters (built from the repository; kind loads it)
-REPAIR_IMAGE = "chaoszone-repair:dev"
+#: the image of the repair Job on real clusters, tagged with chaoszone's version: built from
+#: chaoszone/images/repair/Dockerfile and loaded into kind clusters (never pulled: a fixed
+#: tag, not ``latest``, so the kubelet's pull policy is IfNotPresent, kind.md P20)
+REPAIR_IMAGE = f"chaoszone-repair:{metadata.version('chaoszone')}"
 
 #: the container image of the builders' pods (kind can pull it; the simulator runs any)
 IMAGE = "registry.k8s.io/pause:3.10"
@@ -196,5 +199,6 @@ def repair_job(name: str, node: str, *, namespace: str, taint_keys: list[str],
                       "nodeSelector": {"kubernetes.io/hostname": node},
                       "tolerations": [{"operator": "Exists"}],
                       "containers": [{"name": "repair", "image": image,
+                                      "imagePullPolicy": "IfNotPresent",
                                       "command": [*command, *args]}]}}}},
     ]

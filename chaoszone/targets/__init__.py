@@ -29,7 +29,7 @@ __all__ = ["INFRASTRUCTURE", "KNOWN_TARGETS", "NETWORK", "POWER", "PodRef", "Pod
            "ServiceRef", "Target", "Workload", "ZoneRef", "attach", "capabilities"]
 
 #: target names the plugin and the CLI accept
-KNOWN_TARGETS = ("sim", "context")
+KNOWN_TARGETS = ("sim", "kind", "context")
 
 #: what a target can do beyond the Kubernetes API: switch machines on, off or paused
 #: (outages, control-plane loss), and cut them off the network (partitions)
@@ -72,7 +72,8 @@ class Target(Protocol):
         ...
 
     def set_power(self, node: str, state: str) -> None:
-        """Power a node's machine ``on`` or ``off``, or pause it (``paused``)."""
+        """Power a node's machine ``on`` or ``off`` (a shutdown), or ``killed`` (power
+        pulled at once; :meth:`power_state` then says ``off``), or pause it (``paused``)."""
         ...
 
     def set_network(self, node: str, state: str) -> None:
@@ -99,12 +100,16 @@ def attach(description: Mapping[str, Any]) -> Target:
         from chaoszone.targets.sim import SimTarget
 
         return SimTarget.attach(description)
+    if kind == "kind":
+        from chaoszone.targets.kind import KindTarget
+
+        return KindTarget.attach(description)
     if kind == "context":
         from chaoszone.targets.context import ContextTarget
 
         return ContextTarget.attach(description)
     raise TargetError(f"cannot reach a target of kind {kind!r}: this chaoszone knows "
-                      f"{', '.join(KNOWN_TARGETS)} (the kind target arrives later)")
+                      f"{', '.join(KNOWN_TARGETS)}")
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,9 @@ class SimTarget:
         return str(nodes[node]["power"])
 
     def set_power(self, node: str, state: str) -> None:
-        self._control(f"/sim/v1/nodes/{node}/power", {"state": state})
+        # a simulated machine has no shutdown sequence: pulling its power is switching it off
+        self._control(f"/sim/v1/nodes/{node}/power",
+                      {"state": "off" if state == "killed" else state})
 
     def set_network(self, node: str, state: str) -> None:
         self._control(f"/sim/v1/nodes/{node}/network", {"state": state})

@@ -16,12 +16,20 @@ def run_pytest(*args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True, text=True, cwd=ROOT, timeout=120)
 
 
-def test_the_kind_target_is_a_test_error_saying_it_is_not_there_yet() -> None:
-    result = run_pytest("--chaoszone-target=kind")
+def test_the_kind_target_without_kind_on_path_is_a_test_error_saying_how_to_install_it(
+        tmp_path: Path) -> None:
+    import os
+
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent)}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(ROOT),
+         str(ROOT / "experiments" / "test_cordon_zone.py"), "--chaoszone-target=kind",
+         f"--chaoszone-run-dir={tmp_path}"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120, env=env)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 error" in result.stdout
     assert "TargetError" in result.stdout
-    assert "not implemented yet" in result.stdout
+    assert "go install sigs.k8s.io/kind@v0.31.0" in result.stdout
 
 
 def test_an_unknown_target_is_a_usage_error() -> None:
