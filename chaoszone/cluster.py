@@ -201,18 +201,20 @@ class Cluster:
         plus two monitor periods and 10 s. ``restore_within`` bounds the wait, after the
         revert, for the nodes to be Ready and untainted again (default: the same).
 
-        Every fault passes :func:`guards.check_fault` here, before anything changes: the
-        target must be able to make it (:attr:`Fault.needs`), and on a guarded target (an
-        existing cluster) the faults in place together may touch more than one zone only
-        with ``allow_zones=N``, a control-plane node only with ``allow_control_plane=True``,
-        and no more than the operator's share of the nodes. Both opt-ins are ignored by
+        Every fault passes :func:`guards.check_capability` and :func:`guards.check_fault`
+        here, before anything changes: the target must be able to make it
+        (:attr:`Fault.needs`), and on a guarded target (an existing cluster) the faults in
+        place together may touch more than one zone only with ``allow_zones=N``, a
+        control-plane node only with ``allow_control_plane=True``, and no more than the
+        operator's share of the nodes. Both opt-ins are ignored by
         unguarded targets (sim, kind), so an experiment states them once, for every target.
         """
+        guards.check_capability(fault=repr(fault), needs=fault.needs,
+                                can=capabilities(self.target), target=self.target.name)
         nodes = fault.nodes(self.target.topology)  # InvalidExperiment before any change
         active = {n for h in self.history if not h.reverted for n in h.nodes}
         guards.check_fault(self.guards, self.target.topology, fault=repr(fault), nodes=nodes,
-                           active=active, needs=fault.needs, can=capabilities(self.target),
-                           target=self.target.name, allow_zones=allow_zones,
+                           active=active, allow_zones=allow_zones,
                            allow_control_plane=allow_control_plane)
         timers = self.target.timers
         detect = timers.node_monitor_grace_period + 2 * timers.node_monitor_period + 10

@@ -36,6 +36,7 @@ __all__ = [
     "Guards",
     "allowed_contexts",
     "check_apply",
+    "check_capability",
     "check_delete_namespace",
     "check_fault",
     "of",
@@ -138,17 +139,10 @@ def check_delete_namespace(guards: Guards | None, name: str,
 
 # -- faults ----------------------------------------------------------------------------------------
 
-def check_fault(guards: Guards | None, topology: Topology, *, fault: str,
-                nodes: Collection[str], active: Collection[str], needs: Collection[str],
-                can: Collection[str], target: str, allow_zones: int = 1,
-                allow_control_plane: bool = False) -> None:
-    """Refuse ``fault`` on ``nodes`` before it acts; ``active`` are the nodes the faults
-    already in place affect.
-
-    :class:`InvalidExperiment` when the target cannot make the fault at all (it needs a
-    switch, ``needs``, the target lacks, ``can``); :class:`UnsafeTarget` when a guard
-    refuses it.
-    """
+def check_capability(*, fault: str, needs: Collection[str], can: Collection[str],
+                     target: str) -> None:
+    """:class:`InvalidExperiment` when the target cannot make ``fault`` at all: it needs a
+    switch (``needs``) the target lacks (``can``). Checked before the fault's nodes are."""
     missing = sorted(set(needs) - set(can))
     if missing:
         raise InvalidExperiment(
@@ -158,6 +152,13 @@ def check_fault(guards: Guards | None, topology: Topology, *, fault: str,
             f"(--chaoszone-target=sim|kind), or mark it "
             f"@pytest.mark.chaoszone(needs={set(missing)!r}) so it is skipped where the "
             f"target cannot do it")
+
+
+def check_fault(guards: Guards | None, topology: Topology, *, fault: str,
+                nodes: Collection[str], active: Collection[str], allow_zones: int = 1,
+                allow_control_plane: bool = False) -> None:
+    """:class:`UnsafeTarget` when a guard refuses ``fault`` on ``nodes``; ``active`` are
+    the nodes the faults already in place affect."""
     if isinstance(allow_zones, bool) or not isinstance(allow_zones, int) or allow_zones < 1:
         raise InvalidExperiment(f"{fault}: allow_zones must be a whole number of zones, at "
                                 f"least 1; got {allow_zones!r}")

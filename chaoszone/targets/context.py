@@ -39,7 +39,9 @@ from pathlib import Path
 from typing import Any
 
 import urllib3
+import yaml
 from kubernetes import client, config
+from kubernetes.config import kube_config
 
 from chaoszone.errors import TargetError, UnsafeTarget
 from chaoszone.guards import DEFAULT_MAX_NODE_SHARE, Guards, refuse_unlisted_context
@@ -139,7 +141,8 @@ class ContextTarget:
         refuse_unlisted_context(context, allowed)
         guards = Guards(context=context, max_node_share=max_node_share)
         path = kubeconfig_path(kubeconfig)
-        return cls(context=context, kubeconfig=path, api=_client(path, context), guards=guards)
+        api = _client(path, context, hint="pass --chaoszone-kubeconfig=PATH or set KUBECONFIG")
+        return cls(context=context, kubeconfig=path, api=api, guards=guards)
 
     @classmethod
     def attach(cls, description: Mapping[str, Any]) -> ContextTarget:
@@ -150,7 +153,9 @@ class ContextTarget:
             raise TargetError(f"a context target is described by its context and kubeconfig; "
                               f"got {dict(description)!r}")
         share = description.get("max_node_share", DEFAULT_MAX_NODE_SHARE)
-        return cls(context=context, kubeconfig=kubeconfig, api=_client(kubeconfig, context),
+        api = _client(kubeconfig, context, hint="the run recorded this kubeconfig in its "
+                                                "journal; restore it to recover")
+        return cls(context=context, kubeconfig=kubeconfig, api=api,
                    guards=Guards(context=context, max_node_share=share))
 
     # -- Target --------------------------------------------------------------------------------
@@ -208,15 +213,19 @@ class ContextTarget:
         return replace(timers, node_lease_duration_seconds=int(duration))
 
 
-def _client(kubeconfig: str, context: str) -> client.ApiClient:
-    """An ApiClient for ``context`` of ``kubeconfig``, never writing the file back."""
+def _client(kubeconfig: str, context: str, *, hint: str) -> client.ApiClient:
+    """An ApiClient for ``context`` of ``kubeconfig``, never writing the file back;
+    ``hint`` says how to point chaoszone at another kubeconfig."""
     try:
-        contexts, _ = config.list_kube_config_contexts(  # type: ignore[no-untyped-call]
-            config_file=kubeconfig)
-    except config.ConfigException as exc:
-        raise TargetError(f"cannot read kubeconfig {kubeconfig}: {exc}; pass "
-                          f"--chaoszone-kubeconfig=PATH or set KUBECONFIG") from exc
-    names = [c["name"] for c in contexts or []]
+        merged = kube_config.KubeConfigMerger(  # type: ignore[no-untyped-call]
+            kubeconfig).config
+    except (config.ConfigException, OSError, yaml.YAMLError) as exc:
+        raise TargetError(f"cannot read kubeconfig {kubeconfig}: {exc}; {hint}") from exc
+    if merged is None:
+        raise TargetError(f"no kubeconfig at {kubeconfig}; {hint}")
+    # the merger wraps each context in a ConfigNode whose value is the context's dict
+    entries = [getattr(c, "value", c) for c in merged.value.get("contexts") or []]
+    names = [str(e.get("name")) for e in entries if isinstance(e, Mapping)]
     if context not in names:
         raise TargetError(f"kubeconfig {kubeconfig} has no context {context!r}; its contexts "
                           f"are: {', '.join(names) or 'none'} (kubectl config get-contexts)")
