@@ -160,9 +160,10 @@ class FilterPlugin(Plugin):
         return [n for n, s in zip(nodes, self.filter_nodes(state, pod, nodes), strict=True)
                 if s is None]
 
-    def node_mask(self, state: CycleState, pod: PodInfo) -> Sequence[bool] | None:
-        """Whether each node of the cache's node list passes, at once (None: the plugin
-        cannot answer that way)."""
+    def node_mask(self, state: CycleState, pod: PodInfo) -> bytes | None:
+        """Whether each node of the cache's node list passes, at once: a byte per node,
+        1 if it passes, 0 if not (None: the plugin cannot answer that way). The caller
+        must not change it."""
         return None
 
     def filter_key(self, state: CycleState, pod: PodInfo) -> str | None:
@@ -298,13 +299,23 @@ class NodeVectors:
         self._vectors: OrderedDict[str, list[Any]] = OrderedDict()
 
     def get(self, key: str, compute: Callable[[NodeInfo], Any]) -> list[Any]:
+        values: list[Any] = self._get(key, compute, list)
+        return values
+
+    def mask(self, key: str, passes: Callable[[NodeInfo], bool]) -> bytearray:
+        """Like :meth:`get` for a verdict: a byte per node, 1 where ``passes``."""
+        values: bytearray = self._get(key, passes, bytearray)
+        return values
+
+    def _get(self, key: str, compute: Callable[[NodeInfo], Any],
+             make: Callable[[Iterator[Any]], Any]) -> Any:
         cache = self.cache
         nodes = cache.node_infos()
         entry = self._vectors.get(key)
         if entry is not None and entry[0] == cache.node_generation:
             changed = cache.changed_since(entry[1])
             if changed is not None:
-                values: list[Any] = entry[2]
+                values = entry[2]
                 if changed:
                     index = cache.node_index()
                     for name in changed:
@@ -314,7 +325,7 @@ class NodeVectors:
                 entry[1] = cache.log_end
                 self._vectors.move_to_end(key)
                 return values
-        values = [compute(n) for n in nodes]
+        values = make(map(compute, nodes))
         self._vectors[key] = [cache.node_generation, cache.log_end, values]
         if len(self._vectors) > self.MAX:
             self._vectors.popitem(last=False)
@@ -490,7 +501,7 @@ class Framework:
                        plugins: Sequence[Plugin], wanted: int, start: int
                        ) -> tuple[list[NodeInfo], list[int], int]:
         total = len(nodes)
-        masks: list[Sequence[bool]] = []
+        masks: list[bytes | bytearray] = []
         local: list[FilterPlugin] = []
         keys: list[str] = []
         rest: list[FilterPlugin] = []
@@ -514,17 +525,21 @@ class Framework:
                     if not single:
                         return False
                 return True
-            masks.append(self.vectors.get("filter|" + "|".join(keys), passes))
+            masks.append(self.vectors.mask("filter|" + "|".join(keys), passes))
         rotation = itertools.chain(range(start, total), range(start))
         candidates: Iterator[int]
         if not masks:
             candidates = rotation
         else:
-            mask = masks[0]
-            for other in masks[1:]:
-                mask = list(map(operator.and_, mask, other))
+            # a byte per node, 0 or 1: the masks' bytes AND as one integer each
+            combined = masks[0]
+            if len(masks) > 1:
+                bits = int.from_bytes(combined, "little")
+                for other in masks[1:]:
+                    bits &= int.from_bytes(other, "little")
+                combined = bits.to_bytes(total, "little")
             candidates = itertools.compress(rotation, itertools.chain(
-                itertools.islice(mask, start, None), itertools.islice(mask, start)))
+                combined[start:], combined[:start]))
         if not rest:
             positions = list(itertools.islice(candidates, wanted))
             feasible = list(map(nodes.__getitem__, positions))

@@ -20,9 +20,7 @@ Fidelity: ``pts-*``.
 
 from __future__ import annotations
 
-import itertools
 import math
-import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,6 +69,7 @@ SYSTEM_DEFAULT_CONSTRAINTS: tuple[dict[str, Any], ...] = (
 )
 
 _MAX_ELIGIBILITY_ENTRIES = 64
+_MAX_MASKS = 64
 
 
 @dataclass(frozen=True)
@@ -214,6 +213,7 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, ScorePlugin):
         self.default_constraints: tuple[Mapping[str, Any], ...] = (
             SYSTEM_DEFAULT_CONSTRAINTS if self.system_defaulted else tuple(default_constraints))
         self._eligibility: dict[tuple[Any, ...], list[dict[str, str]]] = {}
+        self._masks: dict[tuple[Any, ...], bytes] = {}
 
     # -- constraints -----------------------------------------------------------------
 
@@ -337,21 +337,37 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, ScorePlugin):
             out.append(verdict)
         return out
 
-    def node_mask(self, state: CycleState, pod: PodInfo) -> Sequence[bool] | None:
+    def node_mask(self, state: CycleState, pod: PodInfo) -> bytes | None:
         fs = state.data.get(self.name)
         if not isinstance(fs, FilterState):
             return None
-        masks: list[list[bool]] = []
+        mask: bytes | None = None
         for key, counts, offset, max_skew in self._checks(fs):
-            verdict: dict[str | None, bool] = {v: n + offset <= max_skew
-                                               for v, n in counts.items()}
-            verdict[None] = False  # the node lacks the key
-            values = self.cache.label_vector(key)
-            masks.append(list(map(verdict.get, values,
-                                  itertools.repeat(offset <= max_skew, len(values)))))
-        mask = masks[0]
-        for other in masks[1:]:
-            mask = list(map(operator.and_, mask, other))
+            # the verdict depends only on the node's value of ``key``; pods spread the same
+            # way see the same few verdicts, so each one's mask is kept until nodes change
+            allowed = tuple(sorted(v for v, n in counts.items() if n + offset <= max_skew))
+            others = offset <= max_skew  # values that are not domains count 0
+            denied = () if not others else tuple(sorted(
+                v for v, n in counts.items() if n + offset > max_skew))
+            one = self._mask(key, allowed if not others else denied, others)
+            mask = one if mask is None else (
+                int.from_bytes(mask, "little") & int.from_bytes(one, "little")
+            ).to_bytes(len(one), "little")
+        return mask
+
+    def _mask(self, key: str, values: tuple[str, ...], others: bool) -> bytes:
+        """A byte per node: 1 where the node has ``key`` and its value is in ``values``
+        (``others`` False) or is not (``others`` True)."""
+        cache_key = (self.cache.node_generation, key, values, others)
+        found = self._masks.get(cache_key)
+        if found is not None:
+            return found
+        listed = set(values)
+        mask = bytes(v is not None and ((v in listed) != others)
+                     for v in self.cache.label_vector(key))
+        if len(self._masks) >= _MAX_MASKS:
+            self._masks.clear()
+        self._masks[cache_key] = mask
         return mask
 
     def feasible_nodes(self, state: CycleState, pod: PodInfo,

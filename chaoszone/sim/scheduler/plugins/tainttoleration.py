@@ -93,8 +93,16 @@ class TaintToleration(FilterPlugin, ScorePlugin):
         tainted = self.cache.tainted
         if not tainted:
             return True
-        return not any(t.get("effect") == "PreferNoSchedule" for n in nodes
-                       if n.name in tainted for t in n.taints)
+        # tainted nodes are few (the control plane, a node under a fault): look at those
+        preferring = set()
+        for name in tainted:
+            info = self.cache.get(name)
+            if info is not None and any(t.get("effect") == "PreferNoSchedule"
+                                        for t in info.taints):
+                preferring.add(name)
+        if not preferring:
+            return True
+        return not any(n.name in preferring for n in nodes)
 
     def pre_score(self, state: CycleState, pod: PodInfo,
                   nodes: Sequence[NodeInfo]) -> Status | None:
