@@ -214,8 +214,8 @@ class Cluster:
         nodes = fault.nodes(self.target.topology)  # InvalidExperiment before any change
         active = {n for h in self.history if not h.reverted for n in h.nodes}
         guards.check_fault(self.guards, self.target.topology, fault=repr(fault), nodes=nodes,
-                           active=active, allow_zones=allow_zones,
-                           allow_control_plane=allow_control_plane)
+                           active=active, impaired=self._impaired() if self.guards else (),
+                           allow_zones=allow_zones, allow_control_plane=allow_control_plane)
         timers = self.target.timers
         detect = timers.node_monitor_grace_period + 2 * timers.node_monitor_period + 10
         handle = FaultHandle(fault, nodes)
@@ -230,6 +230,13 @@ class Cluster:
                 yield handle
             finally:
                 self._revert(handle, zone, before, restore_within or detect)
+
+    def _impaired(self) -> set[str]:
+        """The nodes the live cluster shows cordoned or not Ready (read, for the guards)."""
+        nodes: list[Any] = client.CoreV1Api(self.target.api_client()).list_node().items
+        return {str(n.metadata.name) for n in nodes if (n.spec and n.spec.unschedulable) or not any(
+            c.type == "Ready" and c.status == "True"
+            for c in (n.status.conditions if n.status else None) or [])}
 
     def _check_bite(self, fault: Fault, zone: ZoneRef, handle: FaultHandle,
                     within: float) -> None:

@@ -155,10 +155,16 @@ def check_capability(*, fault: str, needs: Collection[str], can: Collection[str]
 
 
 def check_fault(guards: Guards | None, topology: Topology, *, fault: str,
-                nodes: Collection[str], active: Collection[str], allow_zones: int = 1,
+                nodes: Collection[str], active: Collection[str],
+                impaired: Collection[str] = (), allow_zones: int = 1,
                 allow_control_plane: bool = False) -> None:
-    """:class:`UnsafeTarget` when a guard refuses ``fault`` on ``nodes``; ``active`` are
-    the nodes the faults already in place affect."""
+    """:class:`UnsafeTarget` when a guard refuses ``fault`` on ``nodes``.
+
+    ``active`` are the nodes the faults already in place affect; ``impaired`` the nodes
+    the live cluster shows cordoned or not Ready for reasons of its own. Both count
+    against the node share (a node down for maintenance serves no more than one chaoszone
+    cordoned); only chaoszone's own faults count as zones touched.
+    """
     if isinstance(allow_zones, bool) or not isinstance(allow_zones, int) or allow_zones < 1:
         raise InvalidExperiment(f"{fault}: allow_zones must be a whole number of zones, at "
                                 f"least 1; got {allow_zones!r}")
@@ -183,13 +189,18 @@ def check_fault(guards: Guards | None, topology: Topology, *, fault: str,
             f"allows {allow_zones}. If the experiment really means to take down several "
             f"zones, say so: cluster.fault(..., allow_zones={len(zones)})")
     total = len(topology.nodes)
-    if total and len(affected) > guards.max_node_share * total:
+    others = sorted(set(impaired) - affected)
+    down = len(affected) + len(others)
+    if total and down > guards.max_node_share * total:
+        already = (f", counting {len(others)} the cluster already shows cordoned or not "
+                   f"Ready ({', '.join(others)})") if others else ""
         raise UnsafeTarget(
             f"refusing {fault} on context {guards.context!r}: with the faults already in "
-            f"place it would affect {len(affected)} of the cluster's {total} nodes "
-            f"({len(affected) / total:.0%}), more than the cap of {guards.max_node_share:.0%}. "
-            f"The cap is the operator's: raise it with --chaoszone-max-node-share="
-            f"{_share_needed(len(affected), total)} if this cluster may lose that many")
+            f"place it would leave {down} of the cluster's {total} nodes "
+            f"({down / total:.0%}) out of service{already}, more than the cap of "
+            f"{guards.max_node_share:.0%}. The cap is the operator's: raise it with "
+            f"--chaoszone-max-node-share={_share_needed(down, total)} if this cluster may "
+            f"lose that many")
 
 
 def _share_needed(affected: int, total: int) -> str:

@@ -267,8 +267,8 @@ def test_faults_affecting_more_than_the_node_share_are_refused(
     try:
         with pytest.raises(UnsafeTarget) as refused, cluster.fault(faults.cordon("zone-a")):
             pass
-        assert "affect 2 of the cluster's 7 nodes (29%), more than the cap of 25%" \
-            in str(refused.value)
+        assert "leave 2 of the cluster's 7 nodes (29%) out of service, more than the cap " \
+               "of 25%" in str(refused.value)
         assert "--chaoszone-max-node-share=0.29" in str(refused.value)
         assert cordoned(admin, ZONE_A) == [False, False]
         with cluster.fault(faults.cordon(ZONE_A[0])) as one:
@@ -333,3 +333,23 @@ def test_a_missing_kubeconfig_is_a_target_error_saying_how_to_name_one(tmp_path:
     with pytest.raises(TargetError, match=r"no kubeconfig at .*; pass "
                                           r"--chaoszone-kubeconfig=PATH or set KUBECONFIG"):
         ContextTarget.connect("staging", allowed=["staging"], kubeconfig=tmp_path / "none")
+
+
+def test_nodes_the_cluster_already_shows_cordoned_count_against_the_node_share(
+        cluster: Cluster, admin: client.ApiClient) -> None:
+    zone_c = cluster.target.topology.zone("zone-c").node_names
+    core = client.CoreV1Api(admin)
+    for name in zone_c:  # an SRE's maintenance, not chaoszone's doing
+        core.patch_node(name, {"spec": {"unschedulable": True}})
+    try:
+        with pytest.raises(UnsafeTarget) as refused, cluster.fault(faults.cordon("zone-a")):
+            pass
+        assert f"leave 4 of the cluster's 7 nodes (57%) out of service, counting 2 the " \
+               f"cluster already shows cordoned or not Ready ({', '.join(zone_c)})" \
+               in str(refused.value)
+        assert cordoned(admin, ZONE_A) == [False, False]
+        with cluster.fault(faults.cordon(ZONE_A[0])) as one:  # 3 of 7 stay within half
+            assert one.bit
+    finally:
+        for name in zone_c:
+            core.patch_node(name, {"spec": {"unschedulable": False}})
