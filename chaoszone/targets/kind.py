@@ -18,12 +18,13 @@ Faults are docker operations on the node containers (a kind node *is* a containe
 after it, ``pkg/cluster/internal/providers/common/namer.go``):
 
 * power: ``docker stop`` (a shutdown: SIGRTMIN+3 to systemd, SIGKILL after 10 s),
-  ``docker kill`` (power pulled), ``docker pause`` (a hang: the cgroup
-  freezer), undone by ``docker start`` / ``docker unpause``;
+  ``docker kill`` (power pulled), ``docker pause`` (a hang: the cgroup freezer), undone
+  by ``docker start`` / ``docker unpause``;
 * partition: ``iptables -I INPUT -s CP -j DROP`` and ``-I OUTPUT -d CP -j DROP`` inside
-  the node for every control-plane node's address (and the HA load balancer's), undone
-  with ``-D``. A missing rule on restore is fine, so restoring twice is harmless; a node
-  that was stopped meanwhile lost the rules with its network namespace.
+  the node for every control-plane node's address (and the HA load balancer's), and the
+  same in ``FORWARD`` for its pods' traffic, undone with ``-D``. A missing rule on
+  restore is fine, so restoring twice is harmless; a node that was stopped meanwhile
+  lost the rules with its network namespace.
 
 Cluster time is wall time here (time scale 1). :meth:`describe` names the cluster and
 its kubeconfig, so ``chaoszone recover`` reaches it again (:meth:`attach`) after the
@@ -398,6 +399,10 @@ class KindTarget:
         for address in (self._address(p) for p in planes):
             rules.append(("INPUT", "-s", address, "-j", "DROP"))
             rules.append(("OUTPUT", "-d", address, "-j", "DROP"))
+            # the node's pods reach the API server through the node (FORWARD), after
+            # kube-proxy's DNAT of the kubernetes Service: cut them off too (kind.md §3.2)
+            rules.append(("FORWARD", "-d", address, "-j", "DROP"))
+            rules.append(("FORWARD", "-s", address, "-j", "DROP"))
         return rules
 
 
