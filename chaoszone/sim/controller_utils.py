@@ -28,7 +28,7 @@ from chaoszone.sim import errors
 from chaoszone.sim.admission.podspec import semantic
 from chaoszone.sim.clock import Clock
 from chaoszone.sim.objects import (
-    controller_ref,
+    controller_ref_of,
     get_condition,
     is_pod_ready,
     parse_time,
@@ -288,7 +288,7 @@ def claim(registry: Registry, rt: ResourceType, owner: Mapping[str, Any],
 
     for obj in objs:
         meta = obj["metadata"]
-        ref = controller_ref(obj)
+        ref = controller_ref_of(obj)
         if ref is not None:
             if ref.get("uid") != owner_uid:
                 continue

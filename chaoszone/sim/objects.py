@@ -30,6 +30,7 @@ __all__ = [
     "UNSCHEDULABLE_TAINT",
     "ZONE_LABEL",
     "controller_ref",
+    "controller_ref_of",
     "find_untolerated_taint",
     "get_condition",
     "is_pod_ready",
@@ -187,9 +188,16 @@ def matching_tolerations(taints: Sequence[Mapping[str, Any]],
 def controller_ref(obj: Mapping[str, Any]) -> dict[str, Any] | None:
     """``metav1.GetControllerOf``: (a copy of) the owner reference with
     ``controller: true``."""
+    ref = controller_ref_of(obj)
+    return None if ref is None else dict(ref)
+
+
+def controller_ref_of(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """:func:`controller_ref` itself, not a copy: for readers (event handlers look at
+    every pod write)."""
     for ref in obj["metadata"].get("ownerReferences") or ():
         if isinstance(ref, dict) and ref.get("controller"):
-            return dict(ref)
+            return ref
     return None
 
 

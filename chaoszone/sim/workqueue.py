@@ -34,10 +34,11 @@ class WorkQueue(Generic[K]):
             self._queued.add(key)
             self._order.append(key)
         if not self._scheduled:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                return  # no loop (unit tests): the caller runs the queue with run()
+            # asyncio's non-raising lookup: with no loop (a manual clock, unit tests) every
+            # add would otherwise raise and catch a RuntimeError
+            loop = asyncio._get_running_loop()
+            if loop is None:
+                return  # the caller runs the queue with run()
             self._scheduled = True
             loop.call_soon(self.run)
 

@@ -51,7 +51,7 @@ from chaoszone.sim.objects import (
     NOT_READY_TAINT,
     UNREACHABLE_TAINT,
     UNSCHEDULABLE_TAINT,
-    controller_ref,
+    controller_ref_of,
     find_untolerated_taint,
     is_pod_ready,
     parse_time,
@@ -229,7 +229,7 @@ class DaemonSetController:
             self._on_node(event)
 
     def _ds_key(self, pod: Obj) -> Key | None:
-        ref = controller_ref(pod)
+        ref = controller_ref_of(pod)
         if ref is None or ref.get("kind") != "DaemonSet":
             return None
         ns = pod["metadata"]["namespace"]
@@ -240,6 +240,11 @@ class DaemonSetController:
 
     def _on_pod(self, event: Event) -> None:
         pod = event.new.obj
+        ref = controller_ref_of(pod)
+        if ref is not None and ref.get("kind") != "DaemonSet" and (
+                event.old is None or event.old.meta.get("ownerReferences")
+                == event.new.meta.get("ownerReferences")):
+            return  # another controller's pod, and it was before
         key = self._ds_key(pod)
         name = pod["metadata"]["name"]
         if key is not None:
@@ -257,7 +262,7 @@ class DaemonSetController:
             old_key = self._ds_key(event.old.obj)
             if old_key is not None and old_key != key:
                 self.queue.add(old_key)
-        if key is None and controller_ref(pod) is None and event.type != DELETED:
+        if key is None and ref is None and event.type != DELETED:
             ns = pod["metadata"]["namespace"]
             for stored in self.store.items(DS, ns):
                 selector = selector_of(stored.obj)

@@ -38,7 +38,7 @@ from chaoszone.sim.controller_utils import (
     selector_of,
     semantic_equal,
 )
-from chaoszone.sim.objects import controller_ref, parse_time, resource_type
+from chaoszone.sim.objects import controller_ref_of, parse_time, resource_type
 from chaoszone.sim.registry import DeleteOptions
 from chaoszone.sim.resources import ResourceType
 from chaoszone.sim.runtime import Runtime, Timer
@@ -366,7 +366,7 @@ class DeploymentController:
             self._on_pod_deleted(event.new.obj)
 
     def _owner_key(self, obj: Obj) -> Key | None:
-        ref = controller_ref(obj)
+        ref = controller_ref_of(obj)
         if ref is None or ref.get("kind") != "Deployment" or ref.get("apiVersion") != "apps/v1":
             return None
         ns = obj["metadata"]["namespace"]
@@ -385,7 +385,7 @@ class DeploymentController:
         if key is not None:
             self.queue.add(key)
             return
-        if controller_ref(rs) is None and event.type != DELETED:
+        if controller_ref_of(rs) is None and event.type != DELETED:
             ns = rs["metadata"]["namespace"]
             labels = rs["metadata"].get("labels") or {}
             for stored in self.store.items(DEPLOYMENTS, ns):
@@ -395,7 +395,7 @@ class DeploymentController:
 
     def _on_pod_deleted(self, pod: Obj) -> None:
         """Recreate waits for the old pods to be gone: a deletion may unblock it."""
-        ref = controller_ref(pod)
+        ref = controller_ref_of(pod)
         if ref is None or ref.get("kind") != "ReplicaSet":
             return
         rs = self.store.get(RS, pod["metadata"]["namespace"], ref["name"])
@@ -468,7 +468,7 @@ class DeploymentController:
         for stored in self.store.items(PODS, d["metadata"]["namespace"]):
             if not selector.matches(stored.labels):
                 continue
-            ref = controller_ref(stored.obj)
+            ref = controller_ref_of(stored.obj)
             if ref is not None and ref.get("uid") in uids:
                 out[ref["uid"]].append(stored.obj)
         return out
@@ -535,7 +535,7 @@ class DeploymentController:
             if exc.reason == "AlreadyExists":
                 already_exists = True
                 found = self.store.get(RS, ns, name)
-                ref = controller_ref(found.obj) if found is not None else None
+                ref = controller_ref_of(found.obj) if found is not None else None
                 if found is not None and ref is not None and \
                         ref.get("uid") == d["metadata"]["uid"] and \
                         equal_ignore_hash(template, _spec(found.obj).get("template") or {}):

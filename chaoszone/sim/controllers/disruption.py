@@ -32,7 +32,7 @@ from typing import Any
 
 from chaoszone.sim import errors, selectors
 from chaoszone.sim.objects import (
-    controller_ref,
+    controller_ref_of,
     get_condition,
     is_pod_ready,
     parse_time,
@@ -124,10 +124,14 @@ class DisruptionController:
             self.queue.add((event.new.namespace, pdb))
         if len(pdbs) > 1 and event.type != DELETED:
             self.pod_events.add(("multiple", event.new.namespace, event.new.name))
-        if event.type != DELETED:
+        if event.type != DELETED and _has_disruption_target(event.new.obj):
+            # upstream's addPod/updatePod enqueue only a pod carrying the condition
+            # (nonTerminatingPodHasStaleDisruptionCondition); the handler checks the rest
             self.pod_events.add(("stale", event.new.namespace, event.new.name))
 
     def _pdbs_for(self, namespace: str, labels: Mapping[str, str]) -> list[str]:
+        if not self.store.count(_PDBS, namespace):
+            return []
         names = []
         for pdb in self.store.items(_PDBS, namespace):
             try:
@@ -230,7 +234,7 @@ class DisruptionController:
         scale: dict[str, int] = {}
         unmanaged = []
         for pod in pods:
-            ref = controller_ref(pod)
+            ref = controller_ref_of(pod)
             if ref is None:
                 unmanaged.append(pod["metadata"]["name"])
                 continue
@@ -253,7 +257,7 @@ class DisruptionController:
         if kind == "ReplicaSet" and group in ("apps", "extensions"):
             rs = self.store.get(_RS, namespace, name)
             if rs is not None and rs.meta.get("uid") == ref.get("uid"):
-                owner = controller_ref(rs.obj)
+                owner = controller_ref_of(rs.obj)
                 if owner is not None and owner.get("kind") == "Deployment":
                     owner_api = str(owner.get("apiVersion", ""))
                     if owner_api.split("/")[0] in ("apps", "extensions") and "/" in owner_api:
@@ -439,3 +443,10 @@ def _conditions_up_to_date(status: Mapping[str, Any], generation: int) -> bool:
     if int(status.get("disruptionsAllowed") or 0) > 0:
         return bool(cond.get("status") == "True" and cond.get("reason") == "SufficientPods")
     return bool(cond.get("status") == "False" and cond.get("reason") == "InsufficientPods")
+
+
+def _has_disruption_target(pod: Mapping[str, Any]) -> bool:
+    for condition in (pod.get("status") or {}).get("conditions") or ():
+        if condition.get("type") == "DisruptionTarget":
+            return True
+    return False

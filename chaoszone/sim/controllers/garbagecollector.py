@@ -24,7 +24,7 @@ from chaoszone.sim import errors
 from chaoszone.sim.registry import DeleteOptions
 from chaoszone.sim.resources import ResourceType, by_kind
 from chaoszone.sim.runtime import Runtime
-from chaoszone.sim.watch import ADDED, DELETED, Event
+from chaoszone.sim.watch import ADDED, DELETED, MODIFIED, Event
 from chaoszone.sim.workqueue import WorkQueue
 
 __all__ = ["GarbageCollector"]
@@ -38,6 +38,8 @@ class GarbageCollector:
         self._by_uid: dict[str, Ref] = {}
         self._dependents: dict[str, set[Ref]] = {}
         self._owners_of: dict[tuple[str, str, str, str], tuple[str, ...]] = {}
+        #: uids of the objects being deleted with the orphan or foregroundDeletion finalizer
+        self._deleting: set[str] = set()
         self.queue: WorkQueue[tuple[str, Ref]] = runtime.queue("garbage collector", self._handle)
         runtime.listen(self._on_event)
 
@@ -45,14 +47,20 @@ class GarbageCollector:
         self._by_uid.clear()
         self._dependents.clear()
         self._owners_of.clear()
+        self._deleting.clear()
 
     def _on_event(self, event: Event) -> None:
         rt, meta = event.resource, event.new.meta
+        if (event.type == MODIFIED and event.old is not None and not self._deleting
+                and not meta.get("deletionTimestamp")
+                and event.old.meta.get("ownerReferences") == meta.get("ownerReferences")):
+            return  # a status or spec change: the graph and the owners' work stay as they are
         ref: Ref = (rt, meta.get("namespace", ""), meta["name"])
         key = (rt.group, rt.plural, ref[1], ref[2])
         uid = meta["uid"]
         if event.type == DELETED:
             self._by_uid.pop(uid, None)
+            self._deleting.discard(uid)
             for owner in self._owners_of.pop(key, ()):
                 self._dependents.get(owner, set()).discard(ref)
             for dep in list(self._dependents.get(uid, ())):
@@ -75,11 +83,17 @@ class GarbageCollector:
         finalizers = meta.get("finalizers") or ()
         if meta.get("deletionTimestamp") and (
                 "orphan" in finalizers or "foregroundDeletion" in finalizers):
+            self._deleting.add(uid)
             self.queue.add(("owner", ref))
+        else:
+            self._deleting.discard(uid)
         for owner in owners:
-            owner_ref = self._by_uid.get(owner)
-            if owner_ref is not None:
-                self.queue.add(("owner", owner_ref))
+            # only an owner waiting for its dependents (orphan or foreground) has work
+            # when one of them changes; for any other owner _process_owner does nothing
+            if owner in self._deleting:
+                owner_ref = self._by_uid.get(owner)
+                if owner_ref is not None:
+                    self.queue.add(("owner", owner_ref))
 
     def _handle(self, item: tuple[str, Ref]) -> None:
         what, (rt, ns, name) = item

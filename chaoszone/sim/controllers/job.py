@@ -45,7 +45,7 @@ from chaoszone.sim.controller_utils import (
     update_status,
 )
 from chaoszone.sim.objects import (
-    controller_ref,
+    controller_ref_of,
     get_condition,
     is_pod_ready,
     parse_time,
@@ -296,7 +296,7 @@ class JobController:
     def _orphaned(self, pod: Obj) -> bool:
         """Whether a pod with the tracking finalizer has no unfinished Job to count it
         (its Job is gone or finished, or it has no controller at all)."""
-        ref = controller_ref(pod)
+        ref = controller_ref_of(pod)
         if ref is None:
             return True
         if ref.get("kind") != "Job" or ref.get("apiVersion") != "batch/v1":
@@ -317,7 +317,7 @@ class JobController:
         self._remove_finalizer(stored.obj)
 
     def _job_key(self, pod: Obj) -> Key | None:
-        ref = controller_ref(pod)
+        ref = controller_ref_of(pod)
         if ref is None or ref.get("kind") != "Job":
             return None
         return (pod["metadata"]["namespace"], ref["name"])

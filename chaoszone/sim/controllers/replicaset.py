@@ -37,7 +37,7 @@ from chaoszone.sim.controller_utils import (
     selector_of,
     update_status,
 )
-from chaoszone.sim.objects import controller_ref, is_pod_ready, resource_type
+from chaoszone.sim.objects import controller_ref_of, is_pod_ready, resource_type
 from chaoszone.sim.runtime import Runtime
 from chaoszone.sim.store import Store
 from chaoszone.sim.watch import ADDED, DELETED, MODIFIED, Event
@@ -87,7 +87,7 @@ class ReplicaSetController:
             self._on_pod(event)
 
     def _rs_key(self, pod: Obj) -> Key | None:
-        ref = controller_ref(pod)
+        ref = controller_ref_of(pod)
         if ref is None or ref.get("kind") != "ReplicaSet" or ref.get("apiVersion") != "apps/v1":
             return None
         ns = pod["metadata"]["namespace"]
@@ -112,7 +112,7 @@ class ReplicaSetController:
                 if pod["metadata"].get("deletionTimestamp"):
                     self.expectations.deletion_observed(key, name)
                 self.queue.add(key)
-            elif controller_ref(pod) is None:
+            elif controller_ref_of(pod) is None:
                 self._enqueue_matching(pod)
             return
         assert old is not None
@@ -133,7 +133,8 @@ class ReplicaSetController:
             return
         labels_changed = (pod["metadata"].get("labels") or {}) != (
             old["metadata"].get("labels") or {})
-        if controller_ref(pod) is None and (labels_changed or controller_ref(old) is not None):
+        if controller_ref_of(pod) is None and (labels_changed
+                                               or controller_ref_of(old) is not None):
             self._enqueue_matching(pod)
 
     def _enqueue_matching(self, pod: Obj) -> None:
@@ -239,16 +240,16 @@ class ReplicaSetController:
         """``getIndirectlyRelatedPods``: the pods of every ReplicaSet with the same
         controlling owner (the Deployment's ReplicaSets), or of this one alone."""
         ns = rs["metadata"]["namespace"]
-        owner = controller_ref(rs)
+        owner = controller_ref_of(rs)
         uids = {rs["metadata"]["uid"]}
         if owner is not None:
             for stored in self.store.items(RS, ns):
-                ref = controller_ref(stored.obj)
+                ref = controller_ref_of(stored.obj)
                 if ref is not None and ref.get("uid") == owner.get("uid"):
                     uids.add(stored.meta["uid"])
         related = []
         for stored in self.store.items(PODS, ns):
-            ref = controller_ref(stored.obj)
+            ref = controller_ref_of(stored.obj)
             if ref is not None and ref.get("uid") in uids:
                 related.append(stored.obj)
         return related
@@ -308,7 +309,7 @@ class _PodsByController:
             self._add(stored.namespace, stored.name, stored.obj)
 
     def _add(self, ns: str, name: str, pod: Obj) -> None:
-        ref = controller_ref(pod)
+        ref = controller_ref_of(pod)
         owner = None if ref is None else str(ref.get("uid") or "")
         self._owners[(ns, name)] = owner
         self._names.setdefault((ns, owner), set()).add(name)

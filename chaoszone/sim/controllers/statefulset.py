@@ -46,7 +46,7 @@ from chaoszone.sim.controller_utils import (
     template_patch,
     update_status,
 )
-from chaoszone.sim.objects import controller_ref, is_pod_ready, parse_time, resource_type
+from chaoszone.sim.objects import controller_ref_of, is_pod_ready, parse_time, resource_type
 from chaoszone.sim.registry import DeleteOptions
 from chaoszone.sim.runtime import Runtime
 from chaoszone.sim.watch import DELETED, Event
@@ -262,10 +262,10 @@ class StatefulSetController:
             for version in (event.new, event.old):
                 if version is None:
                     continue
-                ref = controller_ref(version.obj)
+                ref = controller_ref_of(version.obj)
                 if ref is not None and ref.get("kind") == "StatefulSet":
                     self.queue.add((version.namespace, ref["name"]))
-            if controller_ref(event.new.obj) is None:
+            if controller_ref_of(event.new.obj) is None:
                 parent, _ = parent_and_ordinal(event.new.obj)
                 if parent and self.store.get(STS, event.new.namespace, parent) is not None:
                     self.queue.add((event.new.namespace, parent))
