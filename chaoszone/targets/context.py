@@ -142,7 +142,7 @@ class ContextTarget:
         guards = Guards(context=context, max_node_share=max_node_share)
         path = kubeconfig_path(kubeconfig)
         api = _client(path, context, hint="pass --chaoszone-kubeconfig=PATH or set KUBECONFIG")
-        return cls(context=context, kubeconfig=path, api=api, guards=guards)
+        return cls._reach(context=context, kubeconfig=path, api=api, guards=guards)
 
     @classmethod
     def attach(cls, description: Mapping[str, Any]) -> ContextTarget:
@@ -155,8 +155,18 @@ class ContextTarget:
         share = description.get("max_node_share", DEFAULT_MAX_NODE_SHARE)
         api = _client(kubeconfig, context, hint="the run recorded this kubeconfig in its "
                                                 "journal; restore it to recover")
-        return cls(context=context, kubeconfig=kubeconfig, api=api,
-                   guards=Guards(context=context, max_node_share=share))
+        return cls._reach(context=context, kubeconfig=kubeconfig, api=api,
+                          guards=Guards(context=context, max_node_share=share))
+
+    @classmethod
+    def _reach(cls, *, context: str, kubeconfig: str, api: client.ApiClient,
+               guards: Guards) -> ContextTarget:
+        """The target, or the client closed again when the cluster cannot be read."""
+        try:
+            return cls(context=context, kubeconfig=kubeconfig, api=api, guards=guards)
+        except BaseException:
+            api.close()  # type: ignore[no-untyped-call]
+            raise
 
     # -- Target --------------------------------------------------------------------------------
 
@@ -205,8 +215,8 @@ class ContextTarget:
         try:
             leases = client.CoordinationV1Api(self._api).list_namespaced_lease(
                 NODE_LEASE_NAMESPACE, limit=1, _request_timeout=REQUEST_TIMEOUT).items
-        except client.ApiException:  # no right to read Leases: keep the default
-            return timers
+        except (client.ApiException, urllib3.exceptions.HTTPError, OSError):
+            return timers  # no right to read Leases (or a blip): keep the default
         duration = leases[0].spec.lease_duration_seconds if leases and leases[0].spec else None
         if not duration:
             return timers

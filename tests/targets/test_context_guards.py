@@ -353,3 +353,20 @@ def test_nodes_the_cluster_already_shows_cordoned_count_against_the_node_share(
     finally:
         for name in zone_c:
             core.patch_node(name, {"spec": {"unschedulable": False}})
+
+
+def test_an_unreachable_api_server_is_a_target_error_naming_it(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on once the socket closes
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\n"
+        f"clusters: [{{name: c, cluster: {{server: 'https://127.0.0.1:{port}'}}}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+        "contexts: [{name: gone, context: {cluster: c, user: u}}]\n")
+    with pytest.raises(TargetError, match=f"the API server of context gone of {kubeconfig} "
+                                          f"\\(https://127.0.0.1:{port}\\) is unreachable"):
+        ContextTarget.connect("gone", allowed=["gone"], kubeconfig=kubeconfig)
