@@ -199,7 +199,8 @@ class Cluster:
         ``bite_within`` (cluster seconds) bounds the wait for the fault to show; the
         default for power and network faults is the cluster's node-monitor grace period
         plus two monitor periods and 10 s. ``restore_within`` bounds the wait, after the
-        revert, for the nodes to be Ready and untainted again (default: the same).
+        revert, for the nodes to be Ready and untainted again (default: the same, plus
+        the time the target's machines take to boot, ``boot_seconds``: kind's).
 
         Every fault passes :func:`guards.check_capability` and :func:`guards.check_fault`
         here, before anything changes: the target must be able to make it
@@ -229,7 +230,11 @@ class Cluster:
                 self._check_bite(fault, zone, handle, bite_within or detect)
                 yield handle
             finally:
-                self._revert(handle, zone, before, restore_within or detect)
+                # a machine powered on again boots before its kubelet reports Ready: a
+                # target whose nodes take time to (kind: systemd, containerd, kubelet)
+                # says how long, as ``boot_seconds``
+                self._revert(handle, zone, before, restore_within or (
+                    detect + float(getattr(self.target, "boot_seconds", 0.0))))
 
     def _impaired(self) -> set[str]:
         """The nodes the live cluster shows cordoned or not Ready (read, for the guards)."""

@@ -118,6 +118,10 @@ class KindTarget:
     """A kind cluster: created (or reused) by :meth:`start`, or reached by :meth:`attach`."""
 
     name = "kind"
+    #: wall seconds a node container takes from ``docker start`` to a kubelet that posts
+    #: Ready (the entrypoint's IP fix-up, systemd, containerd, the kubelet, the CNI);
+    #: the cluster handle adds it to the restore budget of power faults
+    boot_seconds = 60.0
 
     def __init__(self, *, cluster: str, kind_config: str, kubeconfig: str, tools: Tools,
                  api: client.ApiClient, delete_on_close: bool = False) -> None:
@@ -165,8 +169,12 @@ class KindTarget:
             target = cls(cluster=cluster, kind_config=str(config_path),
                          kubeconfig=str(kubeconfig), tools=tools,
                          api=_api_client(kubeconfig, cluster))
-            target._check_zones(expected)
-            target.wait_ready(within=ready_within, progress=progress)
+            try:
+                target._check_zones(expected)
+                target.wait_ready(within=ready_within, progress=progress)
+            except BaseException:
+                target.close()  # the client only: a reused cluster is never deleted
+                raise
             return target
         progress(f"creating kind cluster {cluster} from {config_path} "
                  f"({len(expected.nodes)} nodes); this takes minutes")
@@ -185,8 +193,12 @@ class KindTarget:
                      delete_on_close=not keep)
         try:
             target.wait_ready(within=ready_within, progress=progress)
-        except BaseException:
+        except TargetError as exc:
             target.logs_dir = run / f"kind-logs-{cluster}"
+            target.close()
+            raise TargetError(f"{exc}\nThe cluster's logs (kind export logs): "
+                              f"{target.logs_dir}") from exc
+        except BaseException:
             target.close()
             raise
         progress(f"kind cluster {cluster} is Ready (kubeconfig: {kubeconfig})")
