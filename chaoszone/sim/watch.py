@@ -9,6 +9,13 @@ and one that makes it stop matching as DELETED, as upstream's cacheWatcher does
 (staging/src/k8s.io/apiserver/pkg/storage/cacher/cache_watcher.go,
 ``convertToWatchEvent``).
 
+Watchers that see the same things (one resource, one namespace, one selector, named by
+the ``key`` they subscribe with) share a :class:`Feed`: an event is filtered and
+converted once per feed, not once per watcher, and lands in one list that each of
+them reads from its own cursor. Five hundred watches of pods in one namespace cost a
+publish one append. A feed calls its listeners once per event it keeps; whoever sends
+the events (the API's watch streams) decides when to drain the watchers.
+
 Everything here runs on the simulator's event loop thread; nothing locks.
 """
 
@@ -17,19 +24,22 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 from chaoszone.sim import errors
 from chaoszone.sim.resources import ResourceType
 
-__all__ = ["ADDED", "DELETED", "MODIFIED", "Event", "Hub", "Stored", "Watcher"]
+__all__ = ["ADDED", "DELETED", "MODIFIED", "Event", "Feed", "Hub", "Stored", "Watcher",
+           "convert"]
 
 ADDED = "ADDED"
 MODIFIED = "MODIFIED"
 DELETED = "DELETED"
 
 Filter = Callable[["Stored"], bool]
+#: one event as a watcher sees it: its type and the object it carries
+Item = tuple[str, "Stored"]
 
 
 class Stored:
@@ -93,64 +103,140 @@ class Event:
         self.rv = rv
 
 
-class Watcher:
-    """One watch: filtered events wait in ``pending`` until its writer drains them."""
+def _passes(stored: Stored | None, namespace: str | None, accept: Filter | None) -> bool:
+    if stored is None:
+        return False
+    if namespace is not None and stored.namespace != namespace:
+        return False
+    return accept is None or accept(stored)
 
-    def __init__(self, hub: Hub, resource: ResourceType, namespace: str | None,
-                 accept: Filter | None) -> None:
-        self.hub = hub
+
+def convert(event: Event, namespace: str | None, accept: Filter | None) -> Item | None:
+    """What a watcher of ``namespace`` (None: all) with the selector ``accept`` sees of
+    ``event``: nothing (None), or the event type and object it receives."""
+    if accept is None:
+        # No selector: an object's namespace never changes, so the event passes or not
+        # as it is (the common case, and the one every fan-out pays for).
+        if namespace is None or event.new.obj["metadata"].get("namespace", "") == namespace:
+            return event.type, event.new
+        return None
+    now = _passes(event.new, namespace, accept)
+    if event.type in (ADDED, DELETED):
+        return (event.type, event.new) if now else None
+    before = _passes(event.old, namespace, accept)
+    if now:
+        return (MODIFIED if before else ADDED), event.new
+    if before and event.old is not None:
+        gone = event.old.copy()
+        gone["metadata"]["resourceVersion"] = str(event.rv)
+        return DELETED, Stored(gone)
+    return None
+
+
+class Feed:
+    """The events that the watchers of one resource, namespace and selector receive.
+
+    ``events`` holds what some watcher has not taken yet; ``base`` is the position of
+    its first entry in the feed's whole sequence, so a watcher's cursor stays valid when
+    the list is cut. Once every watcher has taken everything the list starts afresh.
+    """
+
+    __slots__ = ("_behind", "accept", "base", "events", "key", "last_rv", "listeners",
+                 "namespace", "resource", "watchers")
+
+    def __init__(self, resource: ResourceType, namespace: str | None, accept: Filter | None,
+                 key: Hashable) -> None:
         self.resource = resource
         self.namespace = namespace
         self.accept = accept
-        self.pending: list[tuple[str, Stored]] = []
-        self.wake = asyncio.Event()
-        self.closed = False
+        self.key = key
+        self.events: list[Item] = []
+        self.base = 0
+        self.watchers: set[Watcher] = set()
+        #: called with the feed after each event it keeps
+        self.listeners: list[Callable[[Feed], None]] = []
+        #: the resourceVersion of the last event offered, kept or not
         self.last_rv = 0
+        # how many watchers have not taken the newest event (0: ``events`` may go)
+        self._behind = 0
 
-    def _passes(self, stored: Stored | None) -> bool:
-        if stored is None:
-            return False
-        if self.namespace is not None and stored.namespace != self.namespace:
-            return False
-        return self.accept is None or self.accept(stored)
+    @property
+    def end(self) -> int:
+        """The position after the newest event."""
+        return self.base + len(self.events)
 
     def offer(self, event: Event) -> None:
-        if self.accept is None:
-            # No selector: an object's namespace never changes, so the event passes or
-            # not as it is (the common case, and the one every fan-out pays for).
-            if self.namespace is None or event.new.obj["metadata"].get(
-                    "namespace", "") == self.namespace:
-                self.pending.append((event.type, event.new))
-                self.wake.set()
-            self.last_rv = event.rv
-            return
-        now = self._passes(event.new)
-        if event.type in (ADDED, DELETED):
-            if not now:
-                # nothing to send: waking the writer would have it spin on an empty queue
-                self.last_rv = event.rv
-                return
-            self.pending.append((event.type, event.new))
-        else:
-            before = self._passes(event.old)
-            if now and before:
-                self.pending.append((MODIFIED, event.new))
-            elif now:
-                self.pending.append((ADDED, event.new))
-            elif before and event.old is not None:
-                gone = event.old.copy()
-                gone["metadata"]["resourceVersion"] = str(event.rv)
-                self.pending.append((DELETED, Stored(gone)))
-            else:
-                self.last_rv = event.rv
-                return
         self.last_rv = event.rv
-        self.wake.set()
+        item = convert(event, self.namespace, self.accept)
+        if item is None:
+            return
+        self.events.append(item)
+        self._behind = len(self.watchers)  # nobody has taken this one yet
+        for listener in self.listeners:
+            listener(self)
 
-    def take(self) -> list[tuple[str, Stored]]:
-        batch, self.pending = self.pending, []
+    def _caught_up(self) -> None:
+        """One watcher that was behind has taken everything (or left)."""
+        self._behind -= 1
+        if self._behind <= 0:
+            self._behind = 0
+            self.base += len(self.events)
+            self.events = []
+
+
+class Watcher:
+    """One watch: a cursor into its feed, after the events it replays (``backlog``)."""
+
+    __slots__ = ("__weakref__", "backlog", "closed", "cursor", "feed", "hub", "wake")
+
+    def __init__(self, hub: Hub, feed: Feed, backlog: list[Item]) -> None:
+        self.hub = hub
+        self.feed = feed
+        self.backlog = backlog
+        self.cursor = feed.end
+        #: set when an event arrives (for watchers subscribed with ``notify``) and on close
+        self.wake = asyncio.Event()
+        self.closed = False
+
+    @property
+    def resource(self) -> ResourceType:
+        return self.feed.resource
+
+    @property
+    def last_rv(self) -> int:
+        """The resourceVersion of the last event offered to this watcher, kept or not."""
+        return self.feed.last_rv
+
+    @property
+    def has_pending(self) -> bool:
+        return bool(self.backlog) or self.cursor < self.feed.end
+
+    @property
+    def behind(self) -> int:
+        """How many of the feed's events this watcher has not taken."""
+        return self.feed.end - self.cursor
+
+    @property
+    def pending(self) -> list[Item]:
+        """What :meth:`take` would return, without taking it."""
+        feed = self.feed
+        return self.backlog + feed.events[self.cursor - feed.base:]
+
+    def take(self) -> list[Item]:
+        feed = self.feed
+        start = self.cursor - feed.base
+        batch = feed.events[start:]
+        if self.backlog:
+            batch[:0] = self.backlog
+            self.backlog = []
+        if start < len(feed.events):
+            self.cursor = feed.end
+            feed._caught_up()
         self.wake.clear()
         return batch
+
+    def _notify(self, _feed: Feed) -> None:
+        self.wake.set()
 
     def close(self) -> None:
         if not self.closed:
@@ -166,15 +252,17 @@ class Hub:
         if history < 1:
             raise ValueError("history must keep at least one event")
         self._history: deque[Event] = deque(maxlen=history)
-        self._watchers: dict[tuple[str, str], set[Watcher]] = {}
+        self._feeds: dict[tuple[str, str], dict[Hashable, Feed]] = {}
         self._listeners: list[Callable[[Event], None]] = []
         #: the resourceVersion before the first event this hub saw
         self.start_rv = 0
 
     def publish(self, event: Event) -> None:
         self._history.append(event)
-        for watcher in self._watchers.get(event.resource.key, ()):
-            watcher.offer(event)
+        feeds = self._feeds.get(event.resource.key)
+        if feeds:
+            for feed in list(feeds.values()):
+                feed.offer(event)
         for listener in self._listeners:
             listener(event)
 
@@ -183,16 +271,44 @@ class Hub:
         self._listeners.append(listener)
 
     def subscribe(self, resource: ResourceType, namespace: str | None,
-                  accept: Filter | None) -> Watcher:
-        watcher = Watcher(self, resource, namespace, accept)
-        self._watchers.setdefault(resource.key, set()).add(watcher)
+                  accept: Filter | None, *, key: Hashable | None = None,
+                  backlog: list[Item] | None = None, notify: bool = True) -> Watcher:
+        """A new watcher of ``resource`` in ``namespace`` (None: all namespaces).
+
+        ``accept`` is its selector (None: everything). Watchers subscribed with the same
+        ``key`` share one feed, so equal keys must mean equal namespaces and selectors;
+        without a key the watcher has a feed of its own. ``backlog`` is sent before the
+        events that follow. With ``notify`` the watcher's ``wake`` is set by each event
+        it receives; without, only on close (its reader drains it by other means).
+        """
+        feeds = self._feeds.setdefault(resource.key, {})
+        feed_key: Hashable = (namespace, key) if key is not None else object()
+        feed = feeds.get(feed_key)
+        if feed is None:
+            feed = feeds[feed_key] = Feed(resource, namespace, accept, feed_key)
+        watcher = Watcher(self, feed, list(backlog or ()))
+        feed.watchers.add(watcher)
+        if notify:
+            feed.listeners.append(watcher._notify)
         return watcher
 
     def unsubscribe(self, watcher: Watcher) -> None:
-        self._watchers.get(watcher.resource.key, set()).discard(watcher)
+        feed = watcher.feed
+        if watcher not in feed.watchers:
+            return
+        feed.watchers.discard(watcher)
+        if watcher._notify in feed.listeners:
+            feed.listeners.remove(watcher._notify)
+        if watcher.cursor < feed.end:
+            feed._caught_up()
+        if not feed.watchers:
+            feeds = self._feeds.get(feed.resource.key, {})
+            if feeds.get(feed.key) is feed:
+                del feeds[feed.key]
 
     def watcher_count(self) -> int:
-        return sum(len(w) for w in self._watchers.values())
+        return sum(len(feed.watchers) for feeds in self._feeds.values()
+                   for feed in feeds.values())
 
     def oldest_servable(self) -> int:
         """The smallest resourceVersion a watch or an exact list may start from."""
@@ -215,6 +331,7 @@ class Hub:
     def clear(self, start_rv: int) -> None:
         self._history.clear()
         self.start_rv = start_rv
-        for watchers in list(self._watchers.values()):
-            for watcher in list(watchers):
-                watcher.close()
+        for feeds in list(self._feeds.values()):
+            for feed in list(feeds.values()):
+                for watcher in list(feed.watchers):
+                    watcher.close()

@@ -12,7 +12,6 @@ import asyncio
 import base64
 import contextlib
 import json
-import time
 import unicodedata
 from typing import Any
 
@@ -20,14 +19,14 @@ from aiohttp import web
 
 from chaoszone.sim import errors, rbac, schema, selectors
 from chaoszone.sim.api import body as bodies
-from chaoszone.sim.api import discovery, patch, tables
+from chaoszone.sim.api import discovery, patch, tables, watch_stream
 from chaoszone.sim.api.negotiation import Output, negotiate, parse_bool, parse_int, query_one
 from chaoszone.sim.cluster import Cluster
 from chaoszone.sim.eviction import evict
 from chaoszone.sim.registry import RETURNS_DELETED_OBJECT, DeleteOptions, Registry
 from chaoszone.sim.resources import ResourceType, by_path
 from chaoszone.sim.store import Store
-from chaoszone.sim.watch import Stored, Watcher
+from chaoszone.sim.watch import Stored, convert
 
 __all__ = ["Resources"]
 
@@ -43,17 +42,6 @@ PATCH_TYPES = {
 }
 #: the patch types a 415 lists (CBOR apply is behind a feature gate that 1.32 leaves off)
 PATCH_MEDIA_TYPES = tuple(t for t, k in PATCH_TYPES.items() if k != "apply-cbor")
-_BOOKMARK_EVERY = 5.0  # wall seconds between bookmarks on an idle watch
-#: A watch stream that wrote less than ``_WATCH_COALESCE`` seconds per open watch ago
-#: (at most ``_WATCH_COALESCE_MAX``) holds new events until then and sends them in one
-#: write. Each write costs a TLS record, a syscall and a pass of the event loop, so this
-#: bounds the writes per second of all streams together and keeps the server answering
-#: the writers under a burst (1,000 updates to 500 watchers); an event on a quiet stream
-#: goes at once, and a few watches hold for a millisecond or two at most.
-_WATCH_COALESCE = 0.0002
-_WATCH_COALESCE_MAX = 0.1
-_EVENT_PREFIX = {t: b'{"type":"' + t.encode() + b'","object":'
-                 for t in ("ADDED", "MODIFIED", "DELETED")}
 
 
 def _not_found() -> errors.ApiError:
@@ -109,6 +97,8 @@ def resolve(group: str, version: str, rest: list[str]) -> Target:
 class Resources:
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
+        #: writes the watch streams' events (chaoszone.sim.api.watch_stream)
+        self.fanout = watch_stream.Fanout()
 
     # The cluster makes a new registry and store on reset: always ask it for the current.
     @property
@@ -349,51 +339,40 @@ class Resources:
                 raise errors.BadRequest(f'invalid resource version "{rv}"') from None
             try:
                 for event in self.store.hub.since(rt, since):
-                    probe = Watcher(self.store.hub, rt, namespace, filt)
-                    probe.offer(event)
-                    replay.extend(probe.pending)
+                    item = convert(event, namespace, filt)
+                    if item is not None:
+                        replay.append(item)
             except errors.ApiError as err:
                 return await self._watch_error(request, err)
-        watcher = self.store.hub.subscribe(rt, namespace, filt)
-        watcher.pending[:0] = replay
+        # Watches with the same selectors share a feed: each event is filtered once.
+        key = (query_one(query, "labelSelector") or "", query_one(query, "fieldSelector") or "")
+        hub = self.store.hub
+        watcher = hub.subscribe(rt, namespace, filt, key=key, notify=False,
+                                backlog=[] if send_initial else replay)
         start_rv = self.store.resource_version
         response = web.StreamResponse(headers={"Content-Type": "application/json"})
         response.enable_chunked_encoding()
-        await response.prepare(request)
-        deadline = time.monotonic() + timeout if timeout is not None else None
-        first = True
+        try:
+            writer = await response.prepare(request)
+        except BaseException:
+            watcher.close()
+            raise
+        assert writer is not None  # a fresh response is never prepared already
+
+        def encode(batch: list[tuple[str, Stored]], first: bool) -> bytes:
+            return self._encode(rt, batch, out, request, first)
+
+        stream = watch_stream.Stream(self.fanout, watcher, request, writer,
+                                     None if out.form == "object" else encode)
+
+        def bookmark() -> bytes:
+            return _bookmark(rt, self.store.resource_version)
+
         try:
             if send_initial:
-                batch = watcher.take()
-                await response.write(self._encode(rt, batch, out, request, first))
-                first = False
-                await response.write(_bookmark(rt, start_rv, initial_end=True))
-            loop = asyncio.get_running_loop()
-            last_write = -_WATCH_COALESCE_MAX
-            while not watcher.closed:
-                if watcher.pending:
-                    hold = last_write + min(_WATCH_COALESCE_MAX, _WATCH_COALESCE * (
-                        self.store.hub.watcher_count())) - loop.time()
-                    if hold > 0:
-                        await asyncio.sleep(hold)
-                        continue
-                    batch = watcher.take()
-                    await response.write(self._encode(rt, batch, out, request, first))
-                    last_write = loop.time()
-                    first = False
-                    continue
-                wait = _BOOKMARK_EVERY
-                if deadline is not None:
-                    wait = min(wait, deadline - time.monotonic())
-                    if wait <= 0:
-                        break
-                try:
-                    # asyncio.timeout, not wait_for: no task per wait, one loop pass less
-                    async with asyncio.timeout(wait):
-                        await watcher.wake.wait()
-                except TimeoutError:
-                    if bookmarks and not watcher.pending and out.form == "object":
-                        await response.write(_bookmark(rt, self.store.resource_version))
+                # the initial objects and the bookmark that ends them, before any event
+                stream.send(encode(replay, True) + _bookmark(rt, start_rv, initial_end=True))
+            await stream.serve(timeout, bookmark if bookmarks and out.form == "object" else None)
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         finally:
@@ -413,11 +392,7 @@ class Resources:
     def _encode(self, rt: ResourceType, batch: list[tuple[str, Stored]], out: Output,
                 request: web.Request, first: bool) -> bytes:
         if out.form == "object":
-            parts: list[bytes] = []
-            for t, s in batch:  # one join: no intermediate copy of each event's line
-                parts += (_EVENT_PREFIX.get(t) or b'{"type":"' + t.encode() + b'","object":',
-                          s.raw, b"}\n")
-            return b"".join(parts)
+            return b"".join(watch_stream.event_lines(batch))
         lines = []
         include = query_one(request.query, "includeObject") or "Metadata"
         for t, s in batch:
