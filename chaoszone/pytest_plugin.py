@@ -6,7 +6,8 @@ Registered once, by the repository's top-level ``conftest.py``
 
 Options (where to run)::
 
-    --chaoszone-target=sim          the embedded simulator (the only target so far)
+    --chaoszone-target=TARGET       sim (the embedded simulator, the default), kind, or
+                                    context:NAME (an existing cluster, guarded: below)
     --chaoszone-topology=NAME|FILE  the default topology: kind-configs/NAME.yaml
     --chaoszone-time-scale=N        cluster seconds per wall second on sim (default 20)
     --chaoszone-run-dir=DIR         journals go here (default runs/<time>-<pid>)
@@ -66,8 +67,9 @@ _TOPOLOGY = pytest.StashKey[str]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("chaoszone", "chaoszone: chaos experiments across zones")
     group.addoption("--chaoszone-target", default="sim", metavar="TARGET",
-                    help="where experiments run: sim (the embedded simulator; kind and "
-                         "context:NAME arrive later)")
+                    help="where experiments run: sim (the embedded simulator, the default), "
+                         "kind (kind clusters), or context:NAME (an existing cluster behind "
+                         "kubeconfig context NAME, guarded)")
     group.addoption("--chaoszone-topology", default="three-zones", metavar="NAME|FILE",
                     help="default topology for tests whose marker names none: a kind config "
                          "in kind-configs/ by name, or a path (default three-zones)")
