@@ -84,13 +84,16 @@ def wait_for_system_pods(api: client.ApiClient, *, within: float, cluster: str,
                    + ("" if dns else "; no CoreDNS pod yet"))
         return done, summary
 
-    core = client.CoreV1Api(api)
-    _watch(lambda **kw: core.list_namespaced_pod("kube-system", **kw), judge, within=within,
-           what=f"kube-system's pods of kind cluster {cluster} to be Ready", progress=progress)
+    _watch(client.CoreV1Api(api).list_namespaced_pod, judge, within=within,
+           what=f"kube-system's pods of kind cluster {cluster} to be Ready", progress=progress,
+           namespace="kube-system")
 
 
 def _watch(list_fn: Callable[..., Any], judge: Judge, *, within: float, what: str,
-           progress: Callable[[str], None]) -> None:
+           progress: Callable[[str], None], **kwargs: Any) -> None:
+    """List, then watch from the list's resourceVersion, until ``judge`` is satisfied.
+    ``list_fn`` is an official-client list method (the watch reads its return type to
+    build model objects), called with ``kwargs``."""
     deadline = time.monotonic() + within
     seen: list[str] = []
 
@@ -110,7 +113,7 @@ def _watch(list_fn: Callable[..., Any], judge: Judge, *, within: float, what: st
         stop=tenacity.stop_before_delay(max(within, 0.001)), reraise=True)
 
     def relist() -> tuple[dict[str, Any], str]:
-        listed = list_fn(_request_timeout=max(1.0, min(30.0, left())))
+        listed = list_fn(_request_timeout=max(1.0, min(30.0, left())), **kwargs)
         return {i.metadata.name: i for i in listed.items}, listed.metadata.resource_version
 
     try:
@@ -122,7 +125,7 @@ def _watch(list_fn: Callable[..., Any], judge: Judge, *, within: float, what: st
             try:
                 for event in stream.stream(list_fn, resource_version=rv,
                                            timeout_seconds=max(1, math.ceil(left())),
-                                           _request_timeout=left() + 10):
+                                           _request_timeout=left() + 10, **kwargs):
                     obj = event["object"]
                     if event["type"] == "BOOKMARK":
                         continue

@@ -25,6 +25,7 @@ from chaoszone import Cluster, expect, faults
 from chaoszone.cli import main as chaoszone_main
 from chaoszone.errors import TargetError
 from chaoszone.journal import read_records
+from chaoszone.targets import readiness
 from chaoszone.targets.kind import REPAIR_IMAGE, KindTarget, find_tools
 from tests.standins.standin_fixtures import (
     StandinEnv,
@@ -227,6 +228,28 @@ def test_waiting_for_ready_fails_with_the_nodes_it_saw_not_ready(
     message = str(caught.value)
     assert f"waited 2 s for every node of kind cluster {SHARED} to be Ready" in message
     assert f"6/7 nodes Ready; {node} NotReady" in message
+
+
+@pytest.mark.kind_e2e
+def test_waiting_for_kube_system_follows_coredns_until_its_replacements_are_ready(
+        made: tuple[KindTarget, list[str]]) -> None:
+    from kubernetes import client
+
+    target = made[0]
+    core = client.CoreV1Api(target.api_client())
+    gone = {p.metadata.name for p in core.list_namespaced_pod(
+        "kube-system", label_selector="k8s-app=kube-dns").items}
+    assert gone
+    for name in gone:
+        core.delete_namespaced_pod(name, "kube-system", grace_period_seconds=0)
+    seen: list[str] = []
+    readiness.wait_for_system_pods(target.api_client(), within=120, cluster=SHARED,
+                                   progress=seen.append)
+    assert "waiting for" in seen[0] or "no CoreDNS pod yet" in seen[0], seen
+    assert "waiting for" not in seen[-1] and "no CoreDNS" not in seen[-1], seen
+    now = {p.metadata.name for p in core.list_namespaced_pod(
+        "kube-system", label_selector="k8s-app=kube-dns").items}
+    assert now and not now & gone
 
 
 @pytest.mark.kind_e2e
