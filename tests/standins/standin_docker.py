@@ -9,7 +9,6 @@ inserted with ``docker exec`` partition it from the control plane.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import socket
@@ -17,6 +16,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import standin_iptables as iptables
 from standin_args import Flag, parse, unsupported
 from standin_server import SimClient, process_alive
 from standin_state import (
@@ -32,7 +32,7 @@ from standin_state import (
 )
 from standin_templates import TemplateError, render
 
-__all__ = ["SERVER_VERSION", "SUBSET", "inspect_container", "main", "partitioned"]
+__all__ = ["SERVER_VERSION", "SUBSET", "exec_refusal", "inspect_container", "main"]
 
 #: the Docker Engine the stand-in claims to be
 SERVER_VERSION = "28.5.2"
@@ -92,6 +92,17 @@ def _client(state: State, container: Container) -> SimClient:
 
 def _is_load_balancer(container: Container) -> bool:
     return container.role == "external-load-balancer"
+
+
+def exec_refusal(container: Container, ref: str | None = None) -> str | None:
+    """Why the daemon refuses ``docker exec`` into the container (moby v28.5.2
+    daemon/exec.go getActiveContainer), or None if it runs the command."""
+    if container.status == "exited":
+        return f"Error response from daemon: container {container.id} is not running"
+    if container.status == "paused":
+        return (f"Error response from daemon: Container {ref or container.name} is paused, "
+                f"unpause the container before exec")
+    return None
 
 
 # -- what inspect shows ---------------------------------------------------------------------------
@@ -398,88 +409,6 @@ def _each(command: str, argv: list[str], flags: list[Flag],
 
 # -- docker exec NAME iptables ... ----------------------------------------------------------------
 
-_BAD_RULE = "iptables: Bad rule (does a matching rule exist in that chain?)."
-_IPTABLES_HELP = "Try `iptables -h' or 'iptables --help' for more information."
-
-
-def _address(text: str) -> str:
-    try:
-        return str(ipaddress.ip_network(text, strict=False))
-    except ValueError:
-        raise StandinError(f"iptables v1.8.9 (nf_tables): host/network `{text}' not found\n"
-                           f"{_IPTABLES_HELP}", code=2) from None
-
-
-def partitioned(state: State, container: Container) -> bool:
-    """Whether the node's DROP/REJECT rules cut it off from the API server: from the
-    control plane's address (INPUT -s) or to it (OUTPUT -d), or, in an HA cluster, from
-    its load balancer or from every control-plane node."""
-    nodes = state.nodes_of(container.cluster)
-    balancer = [n.ip for n in nodes if _is_load_balancer(n)]
-    planes = [n.ip for n in nodes if n.role == "control-plane" and n.name != container.name]
-    blocked: set[str] = set()
-    for chain, flag, cidr, target in container.iptables or []:
-        if target not in ("DROP", "REJECT") or (chain, flag) not in (
-                ("INPUT", "-s"), ("OUTPUT", "-d")):
-            continue
-        network = ipaddress.ip_network(cidr)
-        blocked.update(ip for ip in balancer + planes if ipaddress.ip_address(ip) in network)
-    if balancer:
-        return balancer[0] in blocked or (bool(planes) and set(planes) <= blocked)
-    return bool(blocked)
-
-
-def _iptables(state: State, container: Container, argv: list[str]) -> None:
-    """iptables -I/-A/-D/-C CHAIN with -s/-d and -j; silent on success, as iptables is."""
-    op = chain = None
-    source = destination = "0.0.0.0/0"
-    target = None
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        value = argv[i + 1] if i + 1 < len(argv) else None
-        if arg in ("-I", "--insert", "-A", "--append", "-D", "--delete", "-C", "--check"):
-            if op is not None or value is None:
-                raise _unsupported(f"the iptables command line {argv}")
-            op, chain = arg.lstrip("-")[0].upper(), value
-            i += 2
-            if op == "I" and i < len(argv) and argv[i].isdigit():
-                raise _unsupported("an iptables rule number")
-        elif arg in ("-s", "--source", "-d", "--destination", "-j", "--jump") and value:
-            if arg in ("-s", "--source"):
-                source = _address(value)
-            elif arg in ("-d", "--destination"):
-                destination = _address(value)
-            else:
-                target = value
-            i += 2
-        elif arg in ("-w", "--wait"):
-            i += 1
-        else:
-            raise _unsupported(f"the iptables argument {arg!r} in {argv}")
-    if op is None or chain not in ("INPUT", "OUTPUT", "FORWARD") or target not in (
-            "DROP", "REJECT", "ACCEPT"):
-        raise _unsupported(f"the iptables command line {argv}")
-    if source != "0.0.0.0/0" and destination != "0.0.0.0/0":
-        raise _unsupported("an iptables rule with both -s and -d")
-    flag, cidr = ("-s", source) if source != "0.0.0.0/0" else ("-d", destination)
-    rule = [chain, flag, cidr, target]
-    rules = container.iptables if container.iptables is not None else []
-    was = partitioned(state, container)
-    if op == "I":
-        rules.insert(0, rule)
-    elif op == "A":
-        rules.append(rule)
-    elif rule not in rules:
-        raise StandinError(_BAD_RULE)
-    elif op == "D":
-        rules.remove(rule)
-    container.iptables = rules
-    now = partitioned(state, container)
-    if now != was:
-        _client(state, container).set_network(
-            container.name, "partitioned" if now else "connected")
-
 
 def cmd_exec(argv: list[str]) -> int:
     """docker/cli cli/command/container/exec.go RunExec; moby v28.5.2 daemon/exec.go
@@ -492,13 +421,18 @@ def cmd_exec(argv: list[str]) -> int:
     ref, command = parsed.args[0], parsed.args[1:]
     with State.open() as state:
         container = _require(state, ref)
-        if container.status == "exited":
-            raise _daemon(f"container {container.id} is not running")
-        if container.status == "paused":
-            raise _daemon(f"Container {ref} is paused, unpause the container before exec")
+        refusal = exec_refusal(container, ref)
+        if refusal is not None:
+            raise StandinError(refusal)
         if command[0] != "iptables" or _is_load_balancer(container):
             raise _unsupported(f"`docker exec {ref} {' '.join(command)}`")
-        _iptables(state, container, command[1:])
+        try:
+            now = iptables.apply(state, container, command[1:])
+        except iptables.UnsupportedRule as exc:
+            raise _unsupported(str(exc)) from None
+        if now is not None:
+            _client(state, container).set_network(
+                container.name, "partitioned" if now else "connected")
     return 0
 
 

@@ -26,17 +26,22 @@ as ``standin_fixtures`` (beside it) and as ``tests.standins.standin_fixtures``.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 __all__ = ["BIN", "StandinEnv", "simulator_running", "standin_env", "standin_env_module",
            "standin_environment"]
@@ -85,6 +90,20 @@ class StandinEnv:
             return {}
         clusters = json.loads(path.read_text()).get("clusters", {})
         return {name: (c["pid"], c["start_time"]) for name, c in clusters.items()}
+
+    def simulator_state(self, cluster: str) -> dict[str, Any]:
+        """``GET /sim/v1/state`` of the simulator behind ``cluster``: what it makes of the
+        containers' power and iptables rules (each node's ``power`` and ``network``)."""
+        record = json.loads((self.state / "state.json").read_text())["clusters"][cluster]
+        kubeconfig = yaml.safe_load(Path(record["sim_kubeconfig"]).read_text())
+        server = kubeconfig["clusters"][0]["cluster"]
+        context = ssl.create_default_context(
+            cadata=base64.b64decode(server["certificate-authority-data"]).decode())
+        request = urllib.request.Request(server["server"] + "/sim/v1/state", headers={
+            "Authorization": f"Bearer {kubeconfig['users'][0]['user']['token']}"})
+        with urllib.request.urlopen(request, context=context, timeout=10) as response:
+            state: dict[str, Any] = json.loads(response.read())
+            return state
 
     def cleanup(self) -> None:
         """Delete every cluster the state holds; fail if a simulator survives that."""

@@ -144,7 +144,8 @@ class Container:
     exit_code: int = 0
     started_at: str = ""
     finished_at: str = "0001-01-01T00:00:00Z"
-    #: iptables rules inserted with docker exec: [chain, "-s"|"-d", address/prefix, target]
+    #: iptables rules inserted with docker exec: [chain, source, destination, target], the
+    #: addresses as networks (0.0.0.0/0 when not given)
     iptables: list[list[str]] | None = None
     #: images loaded onto the node (normalized references)
     images: list[str] | None = None

@@ -3,16 +3,11 @@ containers, and the simulator's nodes following what is done to them."""
 
 from __future__ import annotations
 
-import base64
-import json
-import ssl
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from kubernetes import client, config, watch
 from standin_fixtures import StandinEnv, standin_env_module
 
@@ -65,17 +60,7 @@ def container_id(env: StandinEnv, name: str) -> str:
 
 
 def control_state(env: StandinEnv) -> dict[str, Any]:
-    """GET /sim/v1/state of the cluster's simulator, with the kubeconfig's token and CA."""
-    kubeconfig = yaml.safe_load((env.directory / "kubeconfig-dt").read_text())
-    server = kubeconfig["clusters"][0]["cluster"]
-    token = kubeconfig["users"][0]["user"]["token"]
-    context = ssl.create_default_context(
-        cadata=base64.b64decode(server["certificate-authority-data"]).decode())
-    request = urllib.request.Request(server["server"] + "/sim/v1/state",
-                                     headers={"Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(request, context=context, timeout=10) as response:
-        state: dict[str, Any] = json.loads(response.read())
-        return state
+    return env.simulator_state(CLUSTER)
 
 
 def ready_status(node: Any) -> str:
@@ -236,6 +221,13 @@ def test_drop_rules_against_the_control_plane_partition_the_node_until_all_are_d
     assert control_state(cluster)["nodes"][WORKER]["network"] == "partitioned"
     assert iptables(cluster, WORKER, "-D", "OUTPUT", "-d", f"{cp}/32", "-j", "DROP") == (
         0, "", "")
+    assert control_state(cluster)["nodes"][WORKER]["network"] == "connected"
+
+
+def test_a_rule_without_an_address_drops_the_control_plane_too(cluster: StandinEnv) -> None:
+    assert iptables(cluster, WORKER, "-A", "OUTPUT", "-j", "DROP") == (0, "", "")
+    assert control_state(cluster)["nodes"][WORKER]["network"] == "partitioned"
+    assert iptables(cluster, WORKER, "-D", "OUTPUT", "-j", "DROP") == (0, "", "")
     assert control_state(cluster)["nodes"][WORKER]["network"] == "connected"
 
 

@@ -216,6 +216,34 @@ def test_load_docker_image_onto_an_unknown_node_fails(cluster: StandinEnv) -> No
                 "--nodes", "nope") == (1, "", 'ERROR: unknown node: "nope"\n')
 
 
+def test_with_several_control_planes_only_losing_the_load_balancer_or_all_partitions(
+        cluster: StandinEnv) -> None:
+    worker = f"{CLUSTER}-worker"
+    fmt = "{{.NetworkSettings.Networks.kind.IPAddress}}"
+    addresses = cluster.run("docker", "inspect", "--format", fmt, f"{CLUSTER}-control-plane",
+                            f"{CLUSTER}-control-plane2", f"{CLUSTER}-external-load-balancer",
+                            ).stdout.split()
+
+    def drop(op: str, address: str) -> None:
+        done = cluster.run("docker", "exec", worker, "iptables", op, "INPUT", "-s", address,
+                           "-j", "DROP")
+        assert done.returncode == 0, done.stderr
+
+    def network() -> str:
+        return str(cluster.simulator_state(CLUSTER)["nodes"][worker]["network"])
+
+    drop("-I", addresses[0])
+    assert network() == "connected"
+    drop("-I", addresses[1])
+    assert network() == "partitioned"
+    drop("-D", addresses[0])
+    drop("-D", addresses[1])
+    drop("-I", addresses[2])
+    assert network() == "partitioned"
+    drop("-D", addresses[2])
+    assert network() == "connected"
+
+
 # -- errors and deletion --------------------------------------------------------------------------
 
 
