@@ -151,7 +151,10 @@ def _read_config(parsed: Parsed) -> tuple[str, str]:
         try:
             return Path(path).read_text(), path
         except OSError as exc:
-            raise KindError(f"failed to create cluster: error reading file: {exc}") from None
+            # encoding/load.go wraps Go's *PathError: "open PATH: no such file or directory"
+            why = (exc.strerror or str(exc)).lower()
+            raise KindError(f"failed to create cluster: error reading file: open {path}: "
+                            f"{why}") from None
     return "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\n", "<default>"
 
 
@@ -224,8 +227,9 @@ def cmd_create_cluster(argv: list[str], log: Log) -> int:
             raise KindError(f"failed to create cluster: node(s) already exist for a cluster "
                             f'with the name "{name}"')
         if len(name) > 50:
-            log.info(f"WARNING: cluster name {json.dumps(name)} is probably too long, this "
-                     "might not work properly on some systems")
+            # create.go Warnf: the CLI logger prints warnings without a prefix
+            log.info(f"cluster name {json.dumps(name)} is probably too long, this might not "
+                     "work properly on some systems")
         if not _VALID_NAME.match(name):
             # pkg/internal/apis/config/validate.go
             raise KindError(f"failed to create cluster: '{name}' is not a valid cluster name, "
