@@ -235,14 +235,18 @@ def cmd_create_cluster(argv: list[str], log: Log) -> int:
             raise KindError(f"failed to create cluster: '{name}' is not a valid cluster name, "
                             "cluster names must match `^[a-z0-9.-]+$`")
         networking = doc.get("networking") if isinstance(doc.get("networking"), dict) else {}
-        _create(state, text, name, scale, parsed, log, images=sorted(
+        failure = _create(state, text, name, scale, parsed, log, images=sorted(
             {str(n.get("image") or KIND_DEFAULT_IMAGE) for n in nodes}), nodes=len(nodes),
             cni=not (networking or {}).get("disableDefaultCNI"))
+    if failure is not None:
+        raise failure
     return 0
 
 
 def _create(state: State, text: str, name: str, scale: float, parsed: Parsed, log: Log, *,
-            images: list[str], nodes: int, cni: bool) -> None:
+            images: list[str], nodes: int, cni: bool) -> KindError | None:
+    """Make the cluster. A failure to write the kubeconfig leaves it made, as in kind, and is
+    returned, to be raised once the state is saved."""
     log.info(f'Creating cluster "{name}" ...')
     for image in images:
         friendly = image.split("@sha256:")[0]  # providers/docker/images.go sanitizeImage
@@ -260,11 +264,16 @@ def _create(state: State, text: str, name: str, scale: float, parsed: Parsed, lo
             shutil.rmtree(directory, ignore_errors=True)
         raise KindError(f"failed to create cluster: {exc.message}") from None
     record["config"] = str(config_path)
+    try:
+        # The nodes as the simulator built them from the config: kind's names (namer.go),
+        # addresses 172.18.0.2 upwards in config order (chaoszone.sim.bootstrap node_ip).
+        built = sorted(SimClient(record).request("GET", "/api/v1/nodes")["items"],
+                       key=lambda n: ipaddress.ip_address(_internal_ip(n)))
+    except BaseException:
+        stop_simulator(record)  # never leave a server the state does not record
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
     state.clusters[name] = record
-    # The nodes as the simulator built them from the config: kind's names (namer.go),
-    # addresses 172.18.0.2 upwards in config order (chaoszone.sim.bootstrap node_ip).
-    built = sorted(SimClient(record).request("GET", "/api/v1/nodes")["items"],
-                   key=lambda n: ipaddress.ip_address(_internal_ip(n)))
     planes = 0
     for node in built:
         labels = node["metadata"].get("labels") or {}
@@ -289,7 +298,10 @@ def _create(state: State, text: str, name: str, scale: float, parsed: Parsed, lo
     if len(built) > planes:
         log.start("Joining worker nodes 🚜")
     log.end()
-    _export_kubeconfig(state, name, parsed.text("kubeconfig"))
+    try:
+        _export_kubeconfig(state, name, parsed.text("kubeconfig"))
+    except StandinError as exc:
+        return KindError(f"failed to create cluster: {exc.message.removeprefix('ERROR: ')}")
     explicit = parsed.text("kubeconfig")
     sample = f"kubectl cluster-info --context kind-{name}"
     if explicit:
@@ -302,6 +314,7 @@ def _create(state: State, text: str, name: str, scale: float, parsed: Parsed, lo
         "Not sure what to do next? 😅  Check out https://kind.sigs.k8s.io/docs/user/quick-start/",
         "Have a question, bug, or feature request? Let us know! "
         "https://kind.sigs.k8s.io/#community 🙂"]))
+    return None
 
 
 def _internal_ip(node: dict[str, Any]) -> str:

@@ -306,3 +306,15 @@ def test_delete_cluster_ends_the_simulator_and_removes_nodes_and_kubeconfig_entr
         'No kind nodes found for cluster "solo".\n')
     assert kind(standin_env, "delete", "cluster", "--name", "solo") == (
         0, "", 'Deleting cluster "solo" ...\n')
+
+
+def test_a_stale_kubeconfig_lock_fails_creation_but_leaves_the_cluster_as_kind_does(
+        standin_env: StandinEnv) -> None:
+    kubeconfig = standin_env.directory / "locked-kubeconfig"
+    Path(f"{kubeconfig}.lock").touch()
+    code, _, err = kind(standin_env, "create", "cluster", "--name", "locked", "--config", "-",
+                        "--kubeconfig", str(kubeconfig), input=SOLO)
+    assert code == 1
+    assert err.splitlines()[-1] == (f"ERROR: failed to create cluster: failed to lock config "
+                                    f"file: open {kubeconfig}.lock: file exists")
+    assert kind(standin_env, "get", "clusters") == (0, "locked\n", "")
