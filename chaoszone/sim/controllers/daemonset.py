@@ -123,8 +123,11 @@ def daemon_pod_tolerations(pod_spec: Obj) -> list[Obj]:
     return tolerations
 
 
-def node_should_run_daemon_pod(node: Obj, ds: Obj) -> tuple[bool, bool]:
-    """``NodeShouldRunDaemonPod``: (should run, should continue running)."""
+def node_should_run_daemon_pod(node: Obj, ds: Obj, tolerations: list[Obj] | None = None
+                               ) -> tuple[bool, bool]:
+    """``NodeShouldRunDaemonPod``: (should run, should continue running). ``tolerations``:
+    the DaemonSet's :func:`daemon_pod_tolerations`, when the caller has them (a sync asks
+    about every node)."""
     template_spec = (_spec(ds).get("template") or {}).get("spec") or {}
     name = node["metadata"]["name"]
     if template_spec.get("nodeName") and template_spec["nodeName"] != name:
@@ -138,7 +141,8 @@ def node_should_run_daemon_pod(node: Obj, ds: Obj) -> tuple[bool, bool]:
     if required is not None and not NodeSelector.from_dict(required).matches(labels, name):
         return False, False
     taints = (node.get("spec") or {}).get("taints") or []
-    tolerations = daemon_pod_tolerations(template_spec)
+    if tolerations is None:
+        tolerations = daemon_pod_tolerations(template_spec)
     if find_untolerated_taint(taints, tolerations, ("NoSchedule", "NoExecute")) is None:
         return True, True
     return False, find_untolerated_taint(taints, tolerations, ("NoExecute",)) is None
@@ -210,6 +214,9 @@ class DaemonSetController:
         self.retry = Retry(runtime, self.queue.add)
         #: failed-pod deletion backoff per (ds uid, node): (delay, last update)
         self._backoff: dict[tuple[str, str], tuple[float, float]] = {}
+        #: the tolerations of the DaemonSet being synced (daemon_pod_tolerations), worked
+        #: out once per sync instead of once per node
+        self._tolerations: list[Obj] | None = None
         runtime.listen(self._on_event)
 
     # -- events ----------------------------------------------------------------
@@ -288,6 +295,8 @@ class DaemonSetController:
             self.expectations.delete(key)
             return
         ds = stored.copy()
+        self._tolerations = daemon_pod_tolerations(
+            (_spec(ds).get("template") or {}).get("spec") or {})
         selector_spec = _spec(ds).get("selector") or {}
         if not selector_spec.get("matchLabels") and not selector_spec.get("matchExpressions"):
             self.runtime.record_event(ds, DS, "Warning", "SelectingAll",
@@ -364,7 +373,7 @@ class DaemonSetController:
 
     def _pods_should_be_on_node(self, ds: Obj, node: Obj, by_node: dict[str, list[Obj]],
                                 hash_: str) -> tuple[list[str], list[str]]:
-        should_run, should_continue = node_should_run_daemon_pod(node, ds)
+        should_run, should_continue = node_should_run_daemon_pod(node, ds, self._tolerations)
         name = node["metadata"]["name"]
         pods = by_node.get(name)
         create: list[str] = []
@@ -490,7 +499,7 @@ class DaemonSetController:
         by_node = self._daemon_pods(ds)
         desired = 0
         for node in nodes:
-            if node_should_run_daemon_pod(node, ds)[0]:
+            if node_should_run_daemon_pod(node, ds, self._tolerations)[0]:
                 desired += 1
                 by_node.setdefault(node["metadata"]["name"], [])
         rolling = (_spec(ds).get("updateStrategy") or {}).get("rollingUpdate") or {}
@@ -663,7 +672,7 @@ class DaemonSetController:
         generation = _template_generation(ds)
         desired = current = misscheduled = ready = updated = available = 0
         for node in nodes:
-            should_run, _ = node_should_run_daemon_pod(node, ds)
+            should_run, _ = node_should_run_daemon_pod(node, ds, self._tolerations)
             pods = sorted(by_node.get(node["metadata"]["name"]) or [], key=_created)
             if should_run:
                 desired += 1
