@@ -24,11 +24,12 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
-# GitHub Actions workflows, with the shell of their run: steps checked by the venv's
-# shellcheck (found by path, not on PATH, so the check never silently drops); no step runs
-# Python (no `shell: python`), so the pyflakes integration is off on purpose.
+# Every workflow under .github/workflows (actionlint finds them itself, .yml and .yaml),
+# with the shell of their run: steps checked by the venv's shellcheck (given by path, not
+# looked up on PATH, so the check never silently drops); no step runs Python
+# (`shell: python`), so the pyflakes integration is off on purpose.
 workflows: $(STAMP)
-	$(BIN)/actionlint -shellcheck $(BIN)/shellcheck -pyflakes= .github/workflows/*.yml
+	$(BIN)/actionlint -shellcheck $(BIN)/shellcheck -pyflakes=
 
 unit: $(STAMP)
 	$(BIN)/pytest -n 2 tests
