@@ -166,8 +166,17 @@ class ReplicaSetController:
             return (fresh is not None and fresh.meta["uid"] == uid
                     and not fresh.meta.get("deletionTimestamp"))
 
-        active = [p for p in self.by_controller.claimable(ns, uid) if is_pod_active(p)]
-        pods = claim(self.registry, PODS, rs, selector, active, owner_alive=alive)
+        pods: list[Obj] = []
+        for pod in self.by_controller.claimable(ns, uid):
+            if not is_pod_active(pod):
+                continue
+            ref = controller_ref_of(pod)
+            if ref is not None and ref.get("uid") == uid and selector.matches(
+                    pod["metadata"].get("labels") or {}):
+                pods.append(pod)  # controlled and selected: claim keeps it as it is
+            else:
+                # an orphan to adopt, or a pod to release: claim decides, in name order
+                pods.extend(claim(self.registry, PODS, rs, selector, [pod], owner_alive=alive))
         error: errors.ApiError | None = None
         if satisfied and not rs["metadata"].get("deletionTimestamp"):
             error = self._manage(key, rs, pods)
@@ -262,13 +271,14 @@ class ReplicaSetController:
         min_ready = int(spec.get("minReadySeconds") or 0)
         now = self.clock.now()
         labeled = ready = available = 0
+        wanted = template_labels.items()
         for pod in pods:
-            labels = pod["metadata"].get("labels") or {}
-            if all(labels.get(k) == v for k, v in template_labels.items()):
+            if wanted <= (pod["metadata"].get("labels") or {}).items():
                 labeled += 1
             if is_pod_ready(pod):
                 ready += 1
-                if is_pod_available(pod, min_ready, now):
+                # without minReadySeconds a ready pod is available (podutil.IsPodAvailable)
+                if not min_ready or is_pod_available(pod, min_ready, now):
                     available += 1
         conditions = [dict(c) for c in status.get("conditions") or []]
         failure = next((c for c in conditions if c.get("type") == "ReplicaFailure"), None)
@@ -305,6 +315,8 @@ class _PodsByController:
         self._store = store
         self._names: dict[tuple[str, str | None], set[str]] = {}
         self._owners: dict[tuple[str, str], str | None] = {}
+        #: each group's names in order, until the group changes
+        self._sorted: dict[tuple[str, str | None], list[str]] = {}
         for stored in store.items(PODS):
             self._add(stored.namespace, stored.name, stored.obj)
 
@@ -313,6 +325,7 @@ class _PodsByController:
         owner = None if ref is None else str(ref.get("uid") or "")
         self._owners[(ns, name)] = owner
         self._names.setdefault((ns, owner), set()).add(name)
+        self._sorted.pop((ns, owner), None)
 
     def observe(self, event: Event) -> None:
         ns, name = event.new.namespace, event.new.name
@@ -323,6 +336,7 @@ class _PodsByController:
             group = (ns, self._owners.pop((ns, name)))
             names = self._names[group]
             names.discard(name)
+            self._sorted.pop(group, None)
             if not names:
                 del self._names[group]
         if event.type != DELETED:
@@ -331,13 +345,22 @@ class _PodsByController:
     def claimable(self, ns: str, owner_uid: str) -> list[Obj]:
         """The pods ``owner_uid`` controls and the orphans of ``ns``, in name order (the
         order of a namespace listing)."""
-        names = self._names.get((ns, owner_uid), set()) | self._names.get((ns, None), set())
+        owned, orphans = self._in_order(ns, owner_uid), self._in_order(ns, None)
+        names = sorted(owned + orphans) if orphans and owned else owned or orphans
         pods = []
-        for name in sorted(names):
-            stored = self._store.get(PODS, ns, name)
+        get = self._store.get
+        for name in names:
+            stored = get(PODS, ns, name)
             if stored is not None:
                 pods.append(stored.obj)
         return pods
+
+    def _in_order(self, ns: str, owner_uid: str | None) -> list[str]:
+        group = (ns, owner_uid)
+        found = self._sorted.get(group)
+        if found is None:
+            found = self._sorted[group] = sorted(self._names.get(group, ()))
+        return found
 
 
 def _status_changed(rs: Obj, status: Obj) -> bool:
