@@ -8,6 +8,7 @@ cluster time, so an object's age reads the same to kubectl as to a controller.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -81,8 +82,20 @@ class Clock:
         await asyncio.sleep(max(0.0, cluster_seconds) / self._scale)
 
 
+#: the second format_time formatted last, and its text: every write in the same second
+#: stamps the same string (a cluster writes thousands of objects a second)
+_last_second: tuple[int, str] = (0, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(0)))
+
+
 def format_time(epoch: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+    global _last_second
+    second = math.floor(epoch)
+    last = _last_second
+    if last[0] == second:
+        return last[1]
+    text = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
+    _last_second = (second, text)
+    return text
 
 
 def format_micro_time(epoch: float) -> str:

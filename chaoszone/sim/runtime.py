@@ -13,7 +13,6 @@ import asyncio
 import heapq
 import itertools
 import logging
-import secrets
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -63,6 +62,7 @@ class Runtime:
         self._wakeup: asyncio.TimerHandle | None = None
         self._wake_at: float | None = None
         self._event_keys: dict[tuple[str, ...], str] = {}
+        self._event_nanos = 0
         self.clock.on_change.append(self._reschedule)
         self._calls: WorkQueue[Callable[[], None]] = self.queue("deferred calls", _call)
 
@@ -204,7 +204,10 @@ class Runtime:
                 except errors.ApiError:
                     log.debug("event update refused", exc_info=True)
                 return
-        name = f"{meta.get('name', 'unknown')}.{secrets.token_hex(8)}"
+        # client-go's makeEvent: "<object name>.<the time in Unix nanoseconds, hex>", one
+        # nanosecond later than the previous event's when the clock has not moved
+        self._event_nanos = max(int(self.clock.now() * 1e9), self._event_nanos + 1)
+        name = f"{meta.get('name', 'unknown')}.{self._event_nanos:x}"
         event: dict[str, Any] = {
             "metadata": {"name": name, "namespace": namespace},
             "involvedObject": {
