@@ -188,6 +188,22 @@ def test_a_kept_cluster_outlives_its_session_a_reused_one_is_left_and_delete_rem
     assert name not in kind_clusters()
 
 
+@pytest.mark.kind_e2e
+def test_attaching_again_rewrites_a_lost_kubeconfig_and_refuses_a_deleted_cluster(
+        made: tuple[KindTarget, list[str]], tmp_path: Path) -> None:
+    description = {**made[0].describe(), "kubeconfig": str(tmp_path / "gone" / "kubeconfig")}
+    again = KindTarget.attach(description)
+    try:
+        assert Path(description["kubeconfig"]).exists()
+        assert again.power_state(f"{SHARED}-worker") == "on"
+        assert not again.delete_on_close
+    finally:
+        again.close()
+    assert SHARED in kind_clusters()
+    with pytest.raises(TargetError, match="kind cluster cz-e2e-nowhere no longer exists"):
+        KindTarget.attach({**description, "cluster": "cz-e2e-nowhere"})
+
+
 # Before the faults on purpose: the simulator behind the stand-ins leaves the pods of a node
 # whose partition or pause healed Ready=False (a real kubelet's status manager reconciles
 # them within its 10 s sync), and this test needs all of kube-system Ready.
