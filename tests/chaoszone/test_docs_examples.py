@@ -1,4 +1,4 @@
-"""The complete examples in docs/ run as written.
+"""The complete examples in docs/ run as written, and the docs' links lead somewhere.
 
 A page marks a complete experiment file with an HTML comment naming it, right before its
 code block::
@@ -64,3 +64,13 @@ def test_a_documented_example_passes_on_the_simulator(tmp_path: Path, page: str,
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, f"{page}: {name}\n{run.stdout}\n{run.stderr}"
     assert re.search(r"\b\d+ passed\b", run.stdout) and "failed" not in run.stdout
+
+
+def test_every_relative_link_in_the_readme_and_the_docs_leads_to_a_file() -> None:
+    broken = []
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for m in re.finditer(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text()):
+            link = m.group(1)
+            if not re.match(r"[a-z][a-z0-9+.-]*:", link) and not (page.parent / link).exists():
+                broken.append(f"{page.relative_to(ROOT)}: ({link})")
+    assert broken == [], "links to files that do not exist: " + ", ".join(broken)
