@@ -88,3 +88,105 @@ def test_a_closed_watcher_receives_nothing_more() -> None:
     store.create(CONFIGMAPS, cm("a"))
     assert watcher.take() == []
     assert store.hub.watcher_count() == 0
+
+
+def test_watchers_subscribed_with_one_key_share_a_feed_and_each_takes_every_event() -> None:
+    store = Store(Clock())
+    first = store.hub.subscribe(CONFIGMAPS, "default", None, key="all")
+    second = store.hub.subscribe(CONFIGMAPS, "default", None, key="all")
+    assert first.feed is second.feed
+    store.create(CONFIGMAPS, cm("a"))
+    assert [s.name for _, s in first.take()] == ["a"]
+    store.create(CONFIGMAPS, cm("b"))
+    assert [s.name for _, s in second.take()] == ["a", "b"]
+    assert [s.name for _, s in first.take()] == ["b"]
+    assert first.take() == second.take() == []
+
+
+def test_watchers_with_other_keys_or_namespaces_have_feeds_of_their_own() -> None:
+    store = Store(Clock())
+    everything = store.hub.subscribe(CONFIGMAPS, "default", None, key="all")
+    selective = store.hub.subscribe(CONFIGMAPS, "default", has_app_web, key="app=web")
+    elsewhere = store.hub.subscribe(CONFIGMAPS, "other", None, key="all")
+    private = store.hub.subscribe(CONFIGMAPS, "default", None)
+    assert len({w.feed for w in (everything, selective, elsewhere, private)}) == 4
+    store.create(CONFIGMAPS, cm("a", labels={"app": "web"}))
+    store.create(CONFIGMAPS, cm("b"))
+    assert [s.name for _, s in everything.take()] == ["a", "b"]
+    assert [s.name for _, s in selective.take()] == ["a"]
+    assert elsewhere.take() == []
+    assert [s.name for _, s in private.take()] == ["a", "b"]
+
+
+def test_a_feed_lets_go_of_events_once_every_watcher_has_taken_them() -> None:
+    store = Store(Clock())
+    first = store.hub.subscribe(CONFIGMAPS, None, None, key="all")
+    second = store.hub.subscribe(CONFIGMAPS, None, None, key="all")
+    store.create(CONFIGMAPS, cm("a"))
+    store.create(CONFIGMAPS, cm("b"))
+    first.take()
+    assert len(first.feed.events) == 2  # the second watcher has not taken them yet
+    second.take()
+    assert first.feed.events == []
+    store.create(CONFIGMAPS, cm("c"))
+    assert [s.name for _, s in first.take()] == ["c"]
+    assert [s.name for _, s in second.take()] == ["c"]
+
+
+def test_a_watcher_that_leaves_behind_does_not_hold_the_feed_s_events() -> None:
+    store = Store(Clock())
+    staying = store.hub.subscribe(CONFIGMAPS, None, None, key="all")
+    leaving = store.hub.subscribe(CONFIGMAPS, None, None, key="all")
+    store.create(CONFIGMAPS, cm("a"))
+    staying.take()
+    leaving.close()
+    assert staying.feed.events == []
+    assert store.hub.watcher_count() == 1
+
+
+def test_a_late_subscriber_to_a_shared_feed_sees_only_later_events() -> None:
+    store = Store(Clock())
+    early = store.hub.subscribe(CONFIGMAPS, None, None, key="all")
+    store.create(CONFIGMAPS, cm("a"))
+    late = store.hub.subscribe(CONFIGMAPS, None, None, key="all")
+    store.create(CONFIGMAPS, cm("b"))
+    assert [s.name for _, s in late.take()] == ["b"]
+    assert [s.name for _, s in early.take()] == ["a", "b"]
+
+
+def test_a_backlog_comes_before_the_events_that_follow_the_subscription() -> None:
+    store = Store(Clock())
+    replayed = Stored(cm("old"))
+    watcher = store.hub.subscribe(CONFIGMAPS, None, None, key="all",
+                                  backlog=[("ADDED", replayed)])
+    assert watcher.has_pending
+    store.create(CONFIGMAPS, cm("new"))
+    assert [s.name for _, s in watcher.take()] == ["old", "new"]
+    assert not watcher.has_pending
+
+
+def test_a_watcher_without_notify_is_woken_only_by_its_close() -> None:
+    store = Store(Clock())
+    watcher = store.hub.subscribe(CONFIGMAPS, None, None, key="all", notify=False)
+    store.create(CONFIGMAPS, cm("a"))
+    assert not watcher.wake.is_set()
+    assert watcher.has_pending
+    watcher.close()
+    assert watcher.wake.is_set()
+
+
+def test_a_feed_filters_and_converts_each_event_once_for_all_its_watchers() -> None:
+    store = Store(Clock())
+    calls: list[str] = []
+
+    def counting(stored: Stored) -> bool:
+        calls.append(stored.name)
+        return has_app_web(stored)
+
+    watchers = [store.hub.subscribe(CONFIGMAPS, None, counting, key="app=web")
+                for _ in range(50)]
+    store.create(CONFIGMAPS, cm("a", labels={"app": "web"}))
+    store.replace(CONFIGMAPS, cm("a"))  # stops matching: DELETED for every watcher
+    assert calls == ["a", "a", "a"]  # ADDED: new; MODIFIED: new and old
+    deleted = {id(w.take()[-1][1]) for w in watchers}
+    assert len(deleted) == 1  # one DELETED object, shared

@@ -125,17 +125,18 @@ class Stream:
         there on, for the streams of one feed in one round.
         """
         watcher = self.watcher
-        if self.paused or watcher.closed or not watcher.has_pending:
+        if watcher.closed or not watcher.has_pending:
+            return
+        if self.paused:
+            self._held_back()
             return
         transport = self._writable()
         if transport is None:
             return
         if self.request.protocol.writing_paused:
             self.paused = True
-            if watcher.behind > _MAX_BEHIND:
-                watcher.close()  # wakes the task, which ends the response
-            else:
-                watcher.wake.set()
+            watcher.wake.set()  # its task waits for the connection to drain
+            self._held_back()
             return
         if self.encode is not None:
             data = chunk(self.encode(watcher.take(), self.first))
@@ -149,6 +150,11 @@ class Stream:
             shared[position] = data
         transport.write(data)
         self.first = False
+
+    def _held_back(self) -> None:
+        """The connection pushes back: end the watch once it is too far behind."""
+        if self.watcher.behind > _MAX_BEHIND:
+            self.watcher.close()  # wakes the task, which ends the response
 
     async def serve(self, timeout: float | None, bookmark: Callable[[], bytes] | None
                     ) -> None:
