@@ -11,7 +11,7 @@ import pytest
 
 from chaoszone import Cluster, expect, faults, workloads
 
-pytestmark = pytest.mark.chaoszone(topology="three-zones-ha-fast")
+pytestmark = pytest.mark.chaoszone(topology="three-zones-ha-fast", needs={"power"})
 
 
 def test_the_api_survives_one_lost_control_plane_zone_but_not_two(

@@ -15,7 +15,7 @@ import pytest
 
 from chaoszone import Cluster, expect, faults, workloads
 
-pytestmark = pytest.mark.chaoszone(topology="three-zones-fast")
+pytestmark = pytest.mark.chaoszone(topology="three-zones-fast", needs={"power"})
 
 SPREAD_REASON = "didn't match pod topology spread constraints"
 

@@ -19,7 +19,7 @@ import pytest
 
 from chaoszone import Cluster, expect, faults, workloads
 
-pytestmark = pytest.mark.chaoszone(topology="three-zones-fast")
+pytestmark = pytest.mark.chaoszone(topology="three-zones-fast", needs={"power"})
 
 
 def test_pods_of_a_lost_zone_are_replaced_in_the_surviving_zones_within_budget(

@@ -12,7 +12,7 @@ import pytest
 
 from chaoszone import Cluster, expect, faults, workloads
 
-pytestmark = pytest.mark.chaoszone(topology="three-zones-fast")
+pytestmark = pytest.mark.chaoszone(topology="three-zones-fast", needs={"power"})
 
 ZONE = "topology.kubernetes.io/zone"
 

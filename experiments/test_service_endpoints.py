@@ -13,7 +13,7 @@ import pytest
 
 from chaoszone import Cluster, expect, faults, workloads
 
-pytestmark = pytest.mark.chaoszone(topology="three-zones-fast")
+pytestmark = pytest.mark.chaoszone(topology="three-zones-fast", needs={"power"})
 
 
 def test_ready_endpoints_are_only_in_the_surviving_zones_during_an_outage(

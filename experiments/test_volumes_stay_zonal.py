@@ -17,7 +17,7 @@ from kubernetes import client
 
 from chaoszone import Cluster, expect, faults, workloads
 
-pytestmark = pytest.mark.chaoszone(topology="three-zones-fast")
+pytestmark = pytest.mark.chaoszone(topology="three-zones-fast", needs={"power"})
 
 
 def claimed_volumes(cluster: Cluster, namespace: str) -> dict[str, str]:

@@ -26,7 +26,7 @@ import pytest
 
 from chaoszone import Cluster, expect, faults, workloads
 
-pytestmark = pytest.mark.chaoszone(topology="four-node-zone")
+pytestmark = pytest.mark.chaoszone(topology="four-node-zone", needs={"power"})
 
 
 def test_losing_three_of_four_nodes_evicts_nothing_but_losing_the_zone_does(
