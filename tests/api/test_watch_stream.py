@@ -197,3 +197,22 @@ def test_a_watch_too_far_behind_its_stalled_client_is_ended_and_can_resume(
     watches.append(resumed)
     rest = resumed.events(121 - len(received))
     assert [e["object"]["metadata"]["resourceVersion"] for e in received[1:] + rest] == versions
+
+
+def test_an_idle_watch_with_bookmarks_gets_one_at_the_current_resource_version(
+        sim: Simulator, raw: Raw, namespace: str, watches: list[ChunkedWatch],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from chaoszone.sim.api import watch_stream
+
+    monkeypatch.setattr(watch_stream, "BOOKMARK_EVERY", 0.05)
+    rv = _current_rv(raw, namespace)
+    path = f"{_configmaps(namespace)}?watch=1&resourceVersion={rv}&allowWatchBookmarks=true"
+    watch = ChunkedWatch(sim, path)
+    watches.append(watch)
+    created = raw.post(_configmaps(namespace), {"metadata": {"name": "cm"}}).json()
+    added, bookmark = watch.events(2)
+    assert added["type"] == "ADDED"
+    assert bookmark["type"] == "BOOKMARK"
+    assert bookmark["object"]["kind"] == "ConfigMap"
+    assert int(bookmark["object"]["metadata"]["resourceVersion"]) >= int(
+        created["metadata"]["resourceVersion"])
