@@ -100,26 +100,39 @@ def update_pod_condition(status: dict[str, Any], condition: dict[str, Any], now:
     ``now`` unless the status stays the same. Returns whether anything but the times
     changed (or the condition is new)."""
     condition = dict(condition)
-    condition.setdefault("lastProbeTime", None)
-    condition["lastTransitionTime"] = now
+    if "lastProbeTime" not in condition:
+        condition["lastProbeTime"] = None
+    type_ = condition["type"]
     conditions = status.setdefault("conditions", [])
+    changed = True
+    index = -1
     for i, old in enumerate(conditions):
-        if old.get("type") != condition["type"]:
+        if old.get("type") != type_:
             continue
-        if condition.get("status") == old.get("status"):
+        index = i
+        value = condition.get("status")
+        if value == old.get("status"):
             condition["lastTransitionTime"] = old.get("lastTransitionTime")
-        same = all((condition.get(k) or None) == (old.get(k) or None) for k in (
-            "status", "reason", "message", "lastProbeTime", "lastTransitionTime"))
-        for key in ("reason", "message"):
-            if not condition.get(key):
-                condition.pop(key, None)
-        conditions[i] = condition
-        return not same
-    for key in ("reason", "message"):
-        if not condition.get(key):
-            condition.pop(key, None)
-    conditions.append(condition)
-    return True
+        else:
+            condition["lastTransitionTime"] = now
+        changed = ((value or None) != (old.get("status") or None)
+                   or (condition.get("reason") or None) != (old.get("reason") or None)
+                   or (condition.get("message") or None) != (old.get("message") or None)
+                   or (condition["lastProbeTime"] or None) != (old.get("lastProbeTime") or None)
+                   or (condition["lastTransitionTime"] or None)
+                   != (old.get("lastTransitionTime") or None))
+        break
+    else:
+        condition["lastTransitionTime"] = now
+    if not condition.get("reason"):
+        condition.pop("reason", None)
+    if not condition.get("message"):
+        condition.pop("message", None)
+    if index < 0:
+        conditions.append(condition)
+    else:
+        conditions[index] = condition
+    return changed
 
 
 # -- taints and tolerations ---------------------------------------------------------------------
