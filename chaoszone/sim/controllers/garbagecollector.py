@@ -78,7 +78,9 @@ class GarbageCollector:
                 self._owners_of[key] = owners
             else:
                 self._owners_of.pop(key, None)
-        if owners and event.type == ADDED:
+        if owners and event.type == ADDED and not all(o in self._by_uid for o in owners):
+            # as upstream's graph builder: a new dependent is looked at only when an owner
+            # is not in the graph (a virtual node); owners that go later queue it then
             self.queue.add(("dependent", ref))
         finalizers = meta.get("finalizers") or ()
         if meta.get("deletionTimestamp") and (
