@@ -28,6 +28,7 @@ after deletion, at most the grace period; default 0).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import threading
@@ -332,8 +333,7 @@ class Kubelet:
             for address in (node.get("status") or {}).get("addresses") or []:
                 if address.get("type") == "InternalIP":
                     return str(address.get("address", ""))
-        cidr = (node.get("spec") or {}).get("podCIDR") or "10.244.0.0/24"
-        network = ipaddress.ip_network(cidr, strict=False)
+        network = _network((node.get("spec") or {}).get("podCIDR") or "10.244.0.0/24")
         ip = str(network[self._next_ip % (network.num_addresses - 2) + 1])
         self._next_ip += 1
         return ip
@@ -604,6 +604,12 @@ class Kubelet:
             self.registry.update(_PODS, namespace, name, pod, subresource="status")
         except errors.ApiError:
             log.debug("status of %s/%s refused", namespace, name, exc_info=True)
+
+
+@functools.lru_cache(maxsize=4096)
+def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """A node's pod network, parsed once."""
+    return ipaddress.ip_network(cidr, strict=False)
 
 
 def _client(endpoint: tuple[str, str] | None, token: str) -> Any:
