@@ -151,8 +151,9 @@ class Cache:
         self.with_images: set[str] = set()
         #: bumped whenever a node is added, removed or changes (not on pod changes)
         self.node_generation = 0
-        #: names of the nodes that changed (object or pods), in order; entry i of the log
-        #: has sequence number ``log_base + i``
+        #: names of the nodes that changed (object, pods added or removed, or a pod's spec,
+        #: labels or deletion; not a pod's status), in order; entry i of the log has
+        #: sequence number ``log_base + i``
         self.log: list[str] = []
         self.log_base = 0
         self._index: dict[str, int] = {}
@@ -346,7 +347,9 @@ class Cache:
                 del table[key]  # to the end, where an addition puts it
                 table[key] = info
         node_info._changed()
-        self._logged(node)
+        # not logged as a change: what a plugin's per-node verdict or score reads of the
+        # node's pods (requests, ports, labels, affinity) is the same, so the kept
+        # vectors stay right (the kubelet's status writes would recompute them each time)
 
     def remove_pod(self, key: tuple[str, str]) -> PodInfo | None:
         node = self._pod_nodes.pop(key, None)

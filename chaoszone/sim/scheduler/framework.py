@@ -614,9 +614,9 @@ class Framework:
         """``selectHost``: the highest total; ties broken uniformly at random (upstream
         samples a reservoir, which draws from the same distribution)."""
         best = max(totals)
+        if totals.count(best) == 1:
+            return nodes[totals.index(best)]
         ties = list(itertools.compress(range(len(totals)), map(best.__eq__, totals)))
-        if len(ties) == 1:
-            return nodes[ties[0]]
         return nodes[ties[self.random.randrange(len(ties))]]
 
     # -- one attempt -------------------------------------------------------------------
