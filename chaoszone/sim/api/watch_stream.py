@@ -96,7 +96,9 @@ class Stream:
                  writer: AbstractStreamWriter, encode: Encode | None) -> None:
         self.fanout = fanout
         self.watcher = watcher
-        self.request = request
+        # the connection's, for its lifetime (aiohttp drops its reference when it closes)
+        self.transport = request.transport
+        self.protocol = request.protocol
         self.writer = writer
         self.encode = encode
         #: nothing written yet (a Table's first event carries the column definitions)
@@ -105,7 +107,7 @@ class Stream:
         self.paused = False
 
     def _writable(self) -> asyncio.Transport | None:
-        transport = self.request.transport
+        transport = self.transport
         if transport is None or transport.is_closing():
             self.watcher.close()
             return None
@@ -133,7 +135,7 @@ class Stream:
         transport = self._writable()
         if transport is None:
             return
-        if self.request.protocol.writing_paused:
+        if self.protocol.writing_paused:
             self.paused = True
             watcher.wake.set()  # its task waits for the connection to drain
             self._held_back()
