@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable
 
@@ -48,6 +49,8 @@ from aiohttp.abc import AbstractStreamWriter
 from chaoszone.sim.watch import Feed, Item, Watcher
 
 __all__ = ["Encode", "Fanout", "Stream", "chunk", "event_lines"]
+
+log = logging.getLogger("chaoszone.sim")
 
 #: a batch of events (and whether it is the stream's first) to the bytes of their lines
 Encode = Callable[[list[Item], bool], bytes]
@@ -243,6 +246,11 @@ class Fanout:
         for feed in dirty:
             shared: dict[int, bytes] = {}
             for stream in list(self._streams.get(feed, ())):
-                stream.flush(shared)
+                try:
+                    stream.flush(shared)
+                except Exception:  # one stream's failure ends it, not the round
+                    log.exception("watch of %s: writing its events failed; ending it",
+                                  feed.resource.key)
+                    stream.watcher.close()
         ended = loop.time()
         self._next_round = ended + min((ended - started) * _ROUND_GAP, _MAX_HOLD)
