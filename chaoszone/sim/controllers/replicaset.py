@@ -257,10 +257,8 @@ class ReplicaSetController:
                 if ref is not None and ref.get("uid") == owner.get("uid"):
                     uids.add(stored.meta["uid"])
         related = []
-        for stored in self.store.items(PODS, ns):
-            ref = controller_ref_of(stored.obj)
-            if ref is not None and ref.get("uid") in uids:
-                related.append(stored.obj)
+        for uid in sorted(uids):  # by the owner index, as upstream's controllerUIDIndex
+            related.extend(self.by_controller.controlled(ns, uid))
         return related
 
     def _status(self, rs: Obj, pods: list[Obj], error: errors.ApiError | None) -> Obj:
@@ -351,6 +349,15 @@ class _PodsByController:
         get = self._store.get
         for name in names:
             stored = get(PODS, ns, name)
+            if stored is not None:
+                pods.append(stored.obj)
+        return pods
+
+    def controlled(self, ns: str, owner_uid: str) -> list[Obj]:
+        """The pods of ``ns`` that ``owner_uid`` controls, in name order."""
+        pods = []
+        for name in self._in_order(ns, owner_uid):
+            stored = self._store.get(PODS, ns, name)
             if stored is not None:
                 pods.append(stored.obj)
         return pods
