@@ -145,6 +145,8 @@ class _Clusters:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.clusters: dict[Path, Cluster] = {}
+        #: topologies whose cluster could not be started, and why
+        self.broken: dict[Path, TargetError] = {}
         run_dir = config.getoption("chaoszone_run_dir")
         self.run_dir = Path(run_dir) if run_dir else (
             config.rootpath / "runs" / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
@@ -163,8 +165,15 @@ class _Clusters:
 
     def get(self, topology: str) -> Cluster:
         path = self.kind_config(topology)
+        if path in self.broken:  # a kind cluster takes minutes to fail: once per session
+            raise TargetError(f"the cluster of topology {topology!r} could not be started "
+                              f"earlier in this session: {self.broken[path]}")
         if path not in self.clusters:
-            self.clusters[path] = self._start(path)
+            try:
+                self.clusters[path] = self._start(path)
+            except TargetError as exc:
+                self.broken[path] = exc
+                raise
         return self.clusters[path]
 
     def _start(self, path: Path) -> Cluster:

@@ -65,3 +65,29 @@ def test_the_markers_images_on_the_simulator_are_checked_and_need_no_loading(
     assert "1 passed, 1 error" in result.stdout
     assert ("the chaoszone marker's images= is a list of image references, got "
             "'example.com/app:1.0'") in result.stdout
+
+
+def test_a_cluster_that_could_not_be_started_is_not_tried_again_for_every_test(
+        tmp_path: Path) -> None:
+    import os
+
+    (tmp_path / "test_it.py").write_text(textwrap.dedent("""
+        def test_one(cluster):
+            pass
+
+        def test_two(cluster):
+            pass
+    """))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
+         "chaoszone.pytest_plugin", "--rootdir", str(tmp_path), str(tmp_path / "test_it.py"),
+         f"--chaoszone-topology={TOPOLOGY}", f"--chaoszone-run-dir={tmp_path / 'runs'}",
+         "--chaoszone-target=kind"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        env={**os.environ, "PATH": str(Path(sys.executable).parent)})
+    assert "2 errors" in result.stdout, result.stdout + result.stderr
+    first, second = result.stdout.split("ERROR at setup of test_two")
+    assert "needs the `kind` command" in first
+    assert "earlier in this session" not in first
+    assert (f"TargetError: the cluster of topology {str(TOPOLOGY)!r} could not be started "
+            f"earlier in this session: the kind target needs the `kind` command") in second
