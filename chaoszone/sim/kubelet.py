@@ -69,6 +69,9 @@ class KubeletSettings:
     node_status_report_frequency: float = 300.0
     node_lease_duration_seconds: int = 40
     default_start_seconds: float = 1.0
+    #: the status manager's syncBatch period (pkg/kubelet/status/status_manager.go,
+    #: ``syncPeriod = 10 * time.Second``; not configurable upstream)
+    status_sync_period: float = 10.0
 
     @property
     def lease_renew_interval(self) -> float:
@@ -191,6 +194,8 @@ class Kubelet:
             self.runtime.every(self.settings.lease_renew_interval, self._renew_lease, first=0),
             self.runtime.every(self.settings.node_status_report_frequency, self._post_status,
                                first=0),
+            self.runtime.every(self.settings.status_sync_period, self._reconcile_statuses,
+                               first=self.settings.status_sync_period),
         ]
         if restarted:
             for pod in self.pods.values():
@@ -216,6 +221,29 @@ class Kubelet:
             current = self._stored(tracked)
             if current is None or current["metadata"]["uid"] != uid:
                 self.pods.pop(uid).cancel()
+        self._reconcile_statuses()
+
+    def _reconcile_statuses(self) -> None:
+        """The status manager's sync of every pod: a pod whose stored Ready condition is not
+        what this kubelet knows is written again (needsReconcile). While a node is out of
+        touch the node lifecycle controller marks its pods Ready=False (MarkPodsNotReady);
+        back in touch, the kubelet puts its own view back."""
+        if not self.reachable:
+            return
+        for tracked in list(self.pods.values()):
+            if tracked.terminating:
+                continue
+            pod = self._stored(tracked)
+            if pod is None or pod["metadata"]["uid"] != tracked.uid:
+                continue
+            phase = (pod.get("status") or {}).get("phase")
+            if phase in ("Succeeded", "Failed"):
+                continue
+            known = "True" if tracked.containers and all(
+                c.ready for c in tracked.containers.values()) else "False"
+            stored = (objects.get_condition(pod, "Ready") or {}).get("status")
+            if stored != known:
+                self._write_pod(tracked)
 
     # -- heartbeats ------------------------------------------------------------
 

@@ -209,6 +209,42 @@ def test_a_paused_node_carries_on_where_it_stopped() -> None:
     assert pod is not None and pod["status"]["containerStatuses"][0]["restartCount"] == 0
 
 
+def mark_not_ready(m: Machine, name: str) -> None:
+    """What the node lifecycle controller's MarkPodsNotReady writes."""
+    assert PODS is not None
+    stored = m.cluster.store.get(PODS, "default", name)
+    assert stored is not None
+    status = dict(stored.obj["status"])
+    status["conditions"] = [dict(c, status="False") if c["type"] == "Ready" else c
+                            for c in status["conditions"]]
+    m.cluster.registry.update(PODS, "default", name, {
+        "metadata": {"resourceVersion": stored.meta["resourceVersion"],
+                     "uid": stored.meta["uid"]}, "status": status}, subresource="status")
+
+
+def test_a_healed_node_puts_back_the_ready_condition_marked_false_while_it_was_away() -> None:
+    m = Machine()
+    m.create_pod("web")
+    m.advance(2)
+    m.switch(network="partitioned")
+    mark_not_ready(m, "web")
+    m.advance(30)
+    assert not ready(m.pod("web"))
+    m.switch(network="connected")
+    assert ready(m.pod("web"))
+
+
+def test_the_status_sync_rewrites_a_ready_condition_someone_else_changed_within_its_period(
+) -> None:
+    m = Machine()
+    m.create_pod("web")
+    m.advance(2)
+    mark_not_ready(m, "web")
+    assert not ready(m.pod("web"))
+    m.advance(10)
+    assert ready(m.pod("web"))
+
+
 def test_a_container_naming_an_unregistered_program_exits_127() -> None:
     m = Machine()
     m.create_pod("job", restart="Never",
