@@ -20,6 +20,14 @@ from chaoszone.sim.server import Simulator
 CORDON = ROOT / "experiments" / "test_cordon_zone.py"
 LOSE_A_ZONE = ROOT / "experiments" / "test_lose_a_zone.py"
 
+UNMARKED_OUTAGE = textwrap.dedent("""
+    from chaoszone import faults
+
+    def test_powers_a_zone_off(cluster):
+        with cluster.fault(faults.zone_outage("zone-a")):
+            pass
+""")
+
 NEEDS_POWER = textwrap.dedent("""
     import pytest
 
@@ -94,20 +102,33 @@ def test_a_context_not_allow_listed_is_a_test_error_and_creates_no_namespace(
     assert list(tmp_path.glob("journal-*.jsonl")) == []
 
 
-def test_an_experiment_that_needs_power_fails_at_once_with_the_refusal(
+def test_a_power_fault_without_the_needs_marker_fails_at_once_with_the_refusal(
         contexts: tuple[Simulator, Path], admin: client.ApiClient, tmp_path: Path) -> None:
-    result = run_pytest(LOSE_A_ZONE, "--chaoszone-target=context:staging",
+    (tmp_path / "test_unmarked_outage.py").write_text(UNMARKED_OUTAGE)
+    run_dir = tmp_path / "run"
+    result = run_pytest("-p", "chaoszone.pytest_plugin", f"--chaoszone-topology={THREE_ZONES}",
+                        "--chaoszone-target=context:staging",
                         f"--chaoszone-kubeconfig={contexts[1]}",
                         "--chaoszone-allow-context=staging", "--durations=1",
-                        run_dir=tmp_path)
+                        run_dir=run_dir, rootdir=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "InvalidExperiment: zone_outage('zone-a') needs power control" in result.stdout
     assert "can only cordon, drain and taint" in result.stdout
-    [journal] = tmp_path.glob("journal-*.jsonl")
+    [journal] = run_dir.glob("journal-*.jsonl")
     assert [r for r in read_records(journal) if r["type"] == "undo"] == []
     ready = [c.status for n in client.CoreV1Api(admin).list_node().items
              for c in n.status.conditions if c.type == "Ready"]
     assert ready == ["True"] * 7
+
+
+def test_the_suite_s_outage_experiment_is_skipped_on_a_context_for_its_needs(
+        contexts: tuple[Simulator, Path], tmp_path: Path) -> None:
+    result = run_pytest(LOSE_A_ZONE, "--chaoszone-target=context:staging",
+                        f"--chaoszone-kubeconfig={contexts[1]}",
+                        "--chaoszone-allow-context=staging", run_dir=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "skipped" in result.stdout and "passed" not in result.stdout
+    assert "needs power control of the machines" in result.stdout
 
 
 def test_the_needs_marker_skips_on_a_context_and_runs_on_sim(
