@@ -102,9 +102,10 @@ def _add_context_options(group: pytest.OptionGroup) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "chaoszone(topology=NAME, needs={'power', 'network'}): the cluster "
-                   "topology an experiment needs, and the target switches it needs beyond the "
-                   "Kubernetes API (skipped on a target without them)")
+        "markers", "chaoszone(topology=NAME, needs={'power', 'network'}, images=[IMAGE]): "
+                   "the cluster topology an experiment needs, the target switches it needs "
+                   "beyond the Kubernetes API (skipped on a target without them), and the "
+                   "local images its pods run (loaded into kind clusters)")
     scale = config.getoption("chaoszone_time_scale")
     if scale is not None and not scale > 0:
         raise pytest.UsageError(f"--chaoszone-time-scale must be greater than 0, got {scale}")
