@@ -27,11 +27,13 @@ from collections import deque
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
+import orjson
+
 from chaoszone.sim import errors
 from chaoszone.sim.resources import ResourceType
 
 __all__ = ["ADDED", "DELETED", "MODIFIED", "Event", "Feed", "Hub", "Stored", "Watcher",
-           "convert"]
+           "convert", "encode"]
 
 ADDED = "ADDED"
 MODIFIED = "MODIFIED"
@@ -40,6 +42,19 @@ DELETED = "DELETED"
 Filter = Callable[["Stored"], bool]
 #: one event as a watcher sees it: its type and the object it carries
 Item = tuple[str, "Stored"]
+
+
+def encode(obj: Any) -> bytes:
+    """Compact JSON, with non-ASCII text as UTF-8 (as kube-apiserver writes it).
+
+    orjson does it in a tenth of the time of :func:`json.dumps`, which an object pays once
+    per version; what orjson refuses (an integer beyond 64 bits, a key that is not a
+    string) goes to :func:`json.dumps` instead.
+    """
+    try:
+        return orjson.dumps(obj)
+    except TypeError:
+        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 class Stored:
@@ -58,7 +73,7 @@ class Stored:
     @property
     def raw(self) -> bytes:
         if self._raw is None:
-            self._raw = json.dumps(self.obj, separators=(",", ":")).encode()
+            self._raw = encode(self.obj)
         return self._raw
 
     @property
