@@ -158,7 +158,7 @@ def go_value(value: Any) -> str:
         return str(value)
     if isinstance(value, str):
         return go_quote(value)
-    if isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values()):
+    if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
         return string_map_repr(value)
     if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
         return string_slice_repr(value)

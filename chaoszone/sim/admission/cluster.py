@@ -61,7 +61,7 @@ _IMMUTABLE_SET = "field is immutable when `immutable` is set"
 
 
 def _m(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    return value if isinstance(value, dict) else {}
 
 
 def _seq(value: Any) -> list[Any]:

@@ -70,7 +70,7 @@ def default(resource: ResourceType, obj: dict[str, Any]) -> None:
 def _child(obj: Obj, name: str) -> Obj:
     """The sub-object ``name``, created when absent or null (Go's zero struct)."""
     value = obj.get(name)
-    if not isinstance(value, MutableMapping):
+    if not isinstance(value, dict):
         value = obj[name] = {}
     return value
 
@@ -81,7 +81,7 @@ def _list(obj: Obj, name: str) -> list[Any]:
 
 
 def _dicts(obj: Obj, name: str) -> list[Obj]:
-    return [item for item in _list(obj, name) if isinstance(item, MutableMapping)]
+    return [item for item in _list(obj, name) if isinstance(item, dict)]
 
 
 def _setdefault(obj: Obj, name: str, value: Any) -> None:
@@ -91,7 +91,7 @@ def _setdefault(obj: Obj, name: str, value: Any) -> None:
 
 def _normalize_quantities(obj: Obj, name: str) -> None:
     values = obj.get(name)
-    if isinstance(values, MutableMapping):
+    if isinstance(values, dict):
         for k, v in list(values.items()):
             values[k] = quantity.normalize(v)
 
@@ -112,22 +112,22 @@ def image_pull_policy(image: str) -> str:
 
 
 def _http_get(action: Any) -> None:
-    if isinstance(action, MutableMapping):
+    if isinstance(action, dict):
         _setdefault(action, "path", "/")
         _setdefault(action, "scheme", "HTTP")
 
 
 def _handler(handler: Any) -> None:
-    if not isinstance(handler, MutableMapping):
+    if not isinstance(handler, dict):
         return
     _http_get(handler.get("httpGet"))
     grpc = handler.get("grpc")
-    if isinstance(grpc, MutableMapping):
+    if isinstance(grpc, dict):
         _setdefault(grpc, "service", "")
 
 
 def _probe(probe: Any) -> None:
-    if not isinstance(probe, MutableMapping):
+    if not isinstance(probe, dict):
         return
     for name, value in (("timeoutSeconds", 1), ("periodSeconds", 10),
                         ("successThreshold", 1), ("failureThreshold", 3)):
@@ -137,7 +137,7 @@ def _probe(probe: Any) -> None:
 
 
 def _field_ref(ref: Any) -> None:
-    if isinstance(ref, MutableMapping):
+    if isinstance(ref, dict):
         _setdefault(ref, "apiVersion", "v1")
 
 
@@ -157,12 +157,12 @@ def _container(c: Obj) -> None:
     for name in ("livenessProbe", "readinessProbe", "startupProbe"):
         _probe(c.get(name))
     lifecycle = c.get("lifecycle")
-    if isinstance(lifecycle, MutableMapping):
+    if isinstance(lifecycle, dict):
         _handler(lifecycle.get("postStart"))
         _handler(lifecycle.get("preStop"))
     for env in _dicts(c, "env"):
         source = env.get("valueFrom")
-        if isinstance(source, MutableMapping):
+        if isinstance(source, dict):
             _field_ref(source.get("fieldRef"))
 
 
@@ -187,50 +187,50 @@ def _volume(v: Obj) -> None:
         v["emptyDir"] = {}
     for name in ("secret", "configMap", "downwardAPI", "projected"):
         source = v.get(name)
-        if isinstance(source, MutableMapping):
+        if isinstance(source, dict):
             _setdefault(source, "defaultMode", 420)
     empty_dir = v.get("emptyDir")
-    if isinstance(empty_dir, MutableMapping) and empty_dir.get("sizeLimit") is not None:
+    if isinstance(empty_dir, dict) and empty_dir.get("sizeLimit") is not None:
         empty_dir["sizeLimit"] = quantity.normalize(empty_dir["sizeLimit"])
     host_path = v.get("hostPath")
-    if isinstance(host_path, MutableMapping):
+    if isinstance(host_path, dict):
         _setdefault(host_path, "type", "")
     downward = v.get("downwardAPI")
-    if isinstance(downward, MutableMapping):
+    if isinstance(downward, dict):
         for item in _dicts(downward, "items"):
             _field_ref(item.get("fieldRef"))
     projected = v.get("projected")
-    if isinstance(projected, MutableMapping):
+    if isinstance(projected, dict):
         for src in _dicts(projected, "sources"):
             token = src.get("serviceAccountToken")
-            if isinstance(token, MutableMapping):
+            if isinstance(token, dict):
                 _setdefault(token, "expirationSeconds", 3600)
             d = src.get("downwardAPI")
-            if isinstance(d, MutableMapping):
+            if isinstance(d, dict):
                 for item in _dicts(d, "items"):
                     _field_ref(item.get("fieldRef"))
     iscsi = v.get("iscsi")
-    if isinstance(iscsi, MutableMapping):
+    if isinstance(iscsi, dict):
         _setdefault(iscsi, "iscsiInterface", "default")
     rbd = v.get("rbd")
-    if isinstance(rbd, MutableMapping):
+    if isinstance(rbd, dict):
         _setdefault(rbd, "pool", "rbd")
         _setdefault(rbd, "user", "admin")
         _setdefault(rbd, "keyring", "/etc/ceph/keyring")
     azure = v.get("azureDisk")
-    if isinstance(azure, MutableMapping):
+    if isinstance(azure, dict):
         _setdefault(azure, "cachingMode", "ReadWrite")
         _setdefault(azure, "fsType", "ext4")
         _setdefault(azure, "readOnly", False)
         _setdefault(azure, "kind", "Shared")
     scaleio = v.get("scaleIO")
-    if isinstance(scaleio, MutableMapping):
+    if isinstance(scaleio, dict):
         _setdefault(scaleio, "storageMode", "ThinProvisioned")
         _setdefault(scaleio, "fsType", "xfs")
     ephemeral = v.get("ephemeral")
-    if isinstance(ephemeral, MutableMapping):
+    if isinstance(ephemeral, dict):
         template = ephemeral.get("volumeClaimTemplate")
-        if isinstance(template, MutableMapping):
+        if isinstance(template, dict):
             _pvc_spec(_child(template, "spec"))
 
 
@@ -263,7 +263,7 @@ def default_pod_spec(spec: Obj, *, pod: bool) -> None:
         for c in _dicts(spec, name):
             resources = _child(c, "resources")
             limits = resources.get("limits")
-            if isinstance(limits, MutableMapping) and limits:
+            if isinstance(limits, dict) and limits:
                 requests = _child(resources, "requests")
                 for k, val in limits.items():
                     requests.setdefault(k, val)
@@ -287,7 +287,7 @@ def _template(spec: Obj) -> None:
 def _pod(obj: Obj) -> None:
     default_pod_spec(_child(obj, "spec"), pod=True)
     status = obj.get("status")
-    if isinstance(status, MutableMapping):
+    if isinstance(status, dict):
         # v1 conversion: status.podIP is podIPs[0] (and the same for hostIP)
         for single, plural in (("podIP", "podIPs"), ("hostIP", "hostIPs")):
             ips = _dicts(status, plural)
@@ -329,9 +329,9 @@ def _service(obj: Obj) -> None:
     if spec["type"] == "LoadBalancer":
         _setdefault(spec, "allocateLoadBalancerNodePorts", True)
         status = obj.get("status")
-        if isinstance(status, MutableMapping):
+        if isinstance(status, dict):
             lb = status.get("loadBalancer")
-            if isinstance(lb, MutableMapping):
+            if isinstance(lb, dict):
                 for ing in _dicts(lb, "ingress"):
                     if ing.get("ip") and ing.get("ipMode") is None:
                         ing["ipMode"] = "VIP"
@@ -370,7 +370,7 @@ def _node(obj: Obj) -> None:
     status = _child(obj, "status")
     _normalize_quantities(status, "capacity")
     _normalize_quantities(status, "allocatable")
-    if status.get("allocatable") is None and isinstance(status.get("capacity"), MutableMapping):
+    if status.get("allocatable") is None and isinstance(status.get("capacity"), dict):
         status["allocatable"] = dict(status["capacity"])
     info = _child(status, "nodeInfo")
     for name in _NODE_INFO_FIELDS:
@@ -390,7 +390,7 @@ def _secret(obj: Obj) -> None:
     if not obj.get("type"):
         obj["type"] = "Opaque"
     string_data = obj.pop("stringData", None)
-    if isinstance(string_data, MutableMapping) and string_data:
+    if isinstance(string_data, dict) and string_data:
         data = _child(obj, "data")
         for k, v in string_data.items():
             data[k] = base64.b64encode(str(v).encode()).decode()
@@ -407,7 +407,7 @@ def _persistent_volume(obj: Obj) -> None:
     _setdefault(spec, "volumeMode", "Filesystem")
     _normalize_quantities(spec, "capacity")
     host_path = spec.get("hostPath")
-    if isinstance(host_path, MutableMapping):
+    if isinstance(host_path, dict):
         _setdefault(host_path, "type", "")
     status = _child(obj, "status")
     if not status.get("phase"):
@@ -468,7 +468,7 @@ def _stateful_set(obj: Obj) -> None:
         strategy["type"] = "RollingUpdate"
         _child(strategy, "rollingUpdate")
     rolling = strategy.get("rollingUpdate")
-    if strategy["type"] == "RollingUpdate" and isinstance(rolling, MutableMapping):
+    if strategy["type"] == "RollingUpdate" and isinstance(rolling, dict):
         _setdefault(rolling, "partition", 0)
     policy = _child(spec, "persistentVolumeClaimRetentionPolicy")
     if not policy.get("whenDeleted"):
@@ -518,7 +518,7 @@ def _job(obj: Obj) -> None:
     _setdefault(spec, "completionMode", "NonIndexed")
     _setdefault(spec, "suspend", False)
     failure_policy = spec.get("podFailurePolicy")
-    if isinstance(failure_policy, MutableMapping):
+    if isinstance(failure_policy, dict):
         for rule in _dicts(failure_policy, "rules"):
             for pattern in _dicts(rule, "onPodConditions"):
                 if not pattern.get("status"):

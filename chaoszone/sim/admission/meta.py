@@ -72,7 +72,7 @@ def validate_label_name(name: str, path: str) -> list[Cause]:
 def validate_labels(labels: Any, path: str) -> list[Cause]:
     """``ValidateLabels``: every error is reported at the map's path, not the key's."""
     out: list[Cause] = []
-    if not isinstance(labels, Mapping):
+    if not isinstance(labels, dict):
         return out
     for k, v in labels.items():
         out += validate_label_name(str(k), path)
@@ -83,7 +83,7 @@ def validate_labels(labels: Any, path: str) -> list[Cause]:
 
 def validate_annotations(annotations: Any, path: str) -> list[Cause]:
     out: list[Cause] = []
-    if not isinstance(annotations, Mapping):
+    if not isinstance(annotations, dict):
         return out
     total = 0
     for k, v in annotations.items():
@@ -101,7 +101,7 @@ def _owner_references(refs: Any, path: str) -> list[Cause]:
         return out
     first_controller = ""
     for ref in refs:
-        r: Mapping[str, Any] = ref if isinstance(ref, Mapping) else {}
+        r: Mapping[str, Any] = ref if isinstance(ref, dict) else {}
         api_version = str(r.get("apiVersion") or "")
         version = api_version.rpartition("/")[2]
         if not version:
@@ -140,7 +140,7 @@ def validate_object_meta(meta: Any, *, namespaced: bool, name_fn: NameFn,
     """``ValidateObjectMeta`` with the kind's name rule. (``rest.BeforeCreate`` runs a
     generic path-segment check afterwards, only when the kind's validation passed; every
     kind's own rule is at least as strict, so it never adds a message.)"""
-    m: Mapping[str, Any] = meta if isinstance(meta, Mapping) else {}
+    m: Mapping[str, Any] = meta if isinstance(meta, dict) else {}
     out: list[Cause] = []
     generate = m.get("generateName") or ""
     if generate:
@@ -171,8 +171,8 @@ def validate_object_meta(meta: Any, *, namespaced: bool, name_fn: NameFn,
 def validate_object_meta_update(new: Any, old: Any, path: str = "metadata") -> list[Cause]:
     """``ValidateObjectMetaUpdate``: identity fields are immutable; labels, annotations,
     owner references and finalizers must still be well formed."""
-    n: Mapping[str, Any] = new if isinstance(new, Mapping) else {}
-    o: Mapping[str, Any] = old if isinstance(old, Mapping) else {}
+    n: Mapping[str, Any] = new if isinstance(new, dict) else {}
+    o: Mapping[str, Any] = old if isinstance(old, dict) else {}
     out: list[Cause] = []
     new_generation = n.get("generation") or 0
     if isinstance(new_generation, int) and new_generation < (o.get("generation") or 0):
@@ -197,11 +197,11 @@ def validate_label_selector(selector: Any, path: str, *,
                             allow_invalid_values: bool = False) -> list[Cause]:
     """``metav1validation.ValidateLabelSelector``."""
     out: list[Cause] = []
-    if not isinstance(selector, Mapping):
+    if not isinstance(selector, dict):
         return out
     out += validate_labels(selector.get("matchLabels"), c.join(path, "matchLabels"))
     for i, raw in enumerate(selector.get("matchExpressions") or []):
-        e: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        e: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
         at = c.index(c.join(path, "matchExpressions"), i)
         operator = e.get("operator") or ""
         values = list(e.get("values") or [])
@@ -226,14 +226,14 @@ def validate_label_selector(selector: Any, path: str, *,
 def selector_matches(selector: Any, labels: Any) -> bool:
     """``LabelSelectorAsSelector(...).Matches``: a nil selector matches nothing, an empty
     one everything; an unknown operator matches nothing."""
-    if not isinstance(selector, Mapping):
+    if not isinstance(selector, dict):
         return False
-    have: Mapping[str, Any] = labels if isinstance(labels, Mapping) else {}
+    have: Mapping[str, Any] = labels if isinstance(labels, dict) else {}
     for k, v in (selector.get("matchLabels") or {}).items():
         if k not in have or have[k] != v:
             return False
     for raw in selector.get("matchExpressions") or []:
-        e: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        e: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
         k = str(e.get("key") or "")
         op = e.get("operator")
         values = list(e.get("values") or [])
@@ -256,20 +256,20 @@ def selector_matches(selector: Any, labels: Any) -> bool:
 
 def selector_is_empty(selector: Any) -> bool:
     """``labels.Selector.Empty()`` of the converted selector (nil counts as not empty)."""
-    if not isinstance(selector, Mapping):
+    if not isinstance(selector, dict):
         return False
     return not selector.get("matchLabels") and not selector.get("matchExpressions")
 
 
 def selector_convertible(selector: Any) -> bool:
     """Whether ``LabelSelectorAsSelector`` succeeds (operators and label syntax valid)."""
-    if not isinstance(selector, Mapping):
+    if not isinstance(selector, dict):
         return True
     for k, v in (selector.get("matchLabels") or {}).items():
         if is_qualified_name(str(k)) or is_valid_label_value(str(v)):
             return False
     for raw in selector.get("matchExpressions") or []:
-        e: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        e: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
         op = e.get("operator")
         values = list(e.get("values") or [])
         if op not in _SELECTOR_OPERATORS or is_qualified_name(str(e.get("key") or "")):

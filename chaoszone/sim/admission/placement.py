@@ -35,7 +35,7 @@ _NOT_POSITIVE = "must be greater than zero"
 
 
 def _m(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    return value if isinstance(value, dict) else {}
 
 
 # -- node affinity --------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ def _node_selector_term(term: Mapping[str, Any], path: str, check_values: bool) 
 def _node_affinity(na: Mapping[str, Any], path: str) -> list[Cause]:
     out: list[Cause] = []
     required = na.get("requiredDuringSchedulingIgnoredDuringExecution")
-    if isinstance(required, Mapping):
+    if isinstance(required, dict):
         terms_path = c.join(path, "requiredDuringSchedulingIgnoredDuringExecution",
                             "nodeSelectorTerms")
         terms = list(required.get("nodeSelectorTerms") or [])
@@ -185,11 +185,11 @@ def validate_affinity(affinity: Any, path: str) -> list[Cause]:
     """``validateAffinity``."""
     a = _m(affinity)
     out: list[Cause] = []
-    if isinstance(a.get("nodeAffinity"), Mapping):
+    if isinstance(a.get("nodeAffinity"), dict):
         out += _node_affinity(a["nodeAffinity"], c.join(path, "nodeAffinity"))
-    if isinstance(a.get("podAffinity"), Mapping):
+    if isinstance(a.get("podAffinity"), dict):
         out += _pod_affinity(a["podAffinity"], c.join(path, "podAffinity"))
-    if isinstance(a.get("podAntiAffinity"), Mapping):
+    if isinstance(a.get("podAntiAffinity"), dict):
         out += _pod_affinity(a["podAntiAffinity"], c.join(path, "podAntiAffinity"))
     return out
 

@@ -58,16 +58,16 @@ def service_account_token_volume(name: str) -> dict[str, Any]:
 
 def _mount_token(spec: MutableMapping[str, Any], rng: random.Random | None) -> None:
     volumes = list(spec.get("volumes") or [])
-    existing = next((v.get("name") for v in volumes if isinstance(v, Mapping)
+    existing = next((v.get("name") for v in volumes if isinstance(v, dict)
                      and str(v.get("name", "")).startswith(TOKEN_VOLUME_PREFIX)), None)
     name = existing or generate_name(TOKEN_VOLUME_PREFIX, rng)
     needs = False
     for group in ("initContainers", "containers"):
         for container in spec.get(group) or []:
-            if not isinstance(container, MutableMapping):
+            if not isinstance(container, dict):
                 continue
             mounts = list(container.get("volumeMounts") or [])
-            if any(isinstance(m, Mapping) and m.get("mountPath") == TOKEN_MOUNT_PATH
+            if any(isinstance(m, dict) and m.get("mountPath") == TOKEN_MOUNT_PATH
                    for m in mounts):
                 continue
             mounts.append({"name": name, "readOnly": True, "mountPath": TOKEN_MOUNT_PATH})
@@ -136,7 +136,7 @@ def _admit(pod: dict[str, Any], not_ready_seconds: int, unreachable_seconds: int
            priority_classes: Mapping[str, Mapping[str, Any]],
            mount_service_account_token: bool, rng: random.Random | None) -> None:
     spec = pod.get("spec")
-    if not isinstance(spec, MutableMapping):
+    if not isinstance(spec, dict):
         spec = pod["spec"] = {}
     if operation == "CREATE":
         if not spec.get("serviceAccountName"):

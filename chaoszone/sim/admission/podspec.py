@@ -81,7 +81,7 @@ _POD_UPDATABLE = (
 
 
 def _m(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    return value if isinstance(value, dict) else {}
 
 
 def _int(value: Any) -> int | None:
@@ -100,7 +100,7 @@ def _dns_label(value: str, path: str) -> list[Cause]:
 def semantic(value: Any) -> Any:
     """A comparable form of a JSON value with apimachinery's ``Semantic.DeepEqual`` leniency:
     null fields and empty lists count as absent."""
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return {k: semantic(v) for k, v in value.items() if v is not None and v != []}
     if isinstance(value, list):
         return [semantic(v) for v in value]
@@ -213,18 +213,18 @@ def _env(env: Sequence[Any], path: str) -> list[Cause]:
         else:
             out += [c.invalid(c.join(at, "name"), name, m) for m in is_env_var_name(name)]
         source = ev.get("valueFrom")
-        if not isinstance(source, Mapping):
+        if not isinstance(source, dict):
             continue
         from_path = c.join(at, "valueFrom")
         count = 0
-        if isinstance(source.get("fieldRef"), Mapping):
+        if isinstance(source.get("fieldRef"), dict):
             count += 1
             out += _object_field_selector(source["fieldRef"], c.join(from_path, "fieldRef"),
                                           _ENV_FIELD_PATHS)
-        if isinstance(source.get("resourceFieldRef"), Mapping):
+        if isinstance(source.get("resourceFieldRef"), dict):
             count += 1
         for name_ in ("configMapKeyRef", "secretKeyRef"):
-            if isinstance(source.get(name_), Mapping):
+            if isinstance(source.get(name_), dict):
                 count += 1
                 out += _key_selector(source[name_], c.join(from_path, name_))
         if count == 0:
@@ -249,7 +249,7 @@ def _env_from(sources: Sequence[Any], path: str) -> list[Cause]:
         count = 0
         for name in ("configMapRef", "secretRef"):
             ref = src.get(name)
-            if isinstance(ref, Mapping):
+            if isinstance(ref, dict):
                 count += 1
                 if not ref.get("name"):
                     out.append(c.required(c.join(at, name, "name")))
@@ -377,7 +377,7 @@ def _handler(handler: Mapping[str, Any], path: str, *, lifecycle: bool) -> list[
         "exec", "httpGet", "tcpSocket", "sleep")
     for kind in kinds:
         action = handler.get(kind)
-        if not isinstance(action, Mapping):
+        if not isinstance(action, dict):
             continue
         at = c.join(path, kind)
         if count > 0:
@@ -412,7 +412,7 @@ def _handler(handler: Mapping[str, Any], path: str, *, lifecycle: bool) -> list[
 
 
 def _probe(probe: Any, path: str, *, must_succeed_once: bool) -> list[Cause]:
-    if not isinstance(probe, Mapping):
+    if not isinstance(probe, dict):
         return []
     out = _handler(probe, path, lifecycle=False)
     for name in ("initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold",
@@ -430,10 +430,10 @@ def _probe(probe: Any, path: str, *, must_succeed_once: bool) -> list[Cause]:
 
 def _lifecycle(lifecycle: Any, path: str) -> list[Cause]:
     out: list[Cause] = []
-    if not isinstance(lifecycle, Mapping):
+    if not isinstance(lifecycle, dict):
         return out
     for hook in ("postStart", "preStop"):
-        if isinstance(lifecycle.get(hook), Mapping):
+        if isinstance(lifecycle.get(hook), dict):
             out += _handler(lifecycle[hook], c.join(path, hook), lifecycle=True)
     return out
 
@@ -632,13 +632,13 @@ def _volume_source(v: Mapping[str, Any], path: str) -> list[Cause]:
                 item_at = c.index(c.join(at, "items"), i)
                 if not item.get("path"):
                     out.append(c.required(c.join(item_at, "path")))
-                if isinstance(item.get("fieldRef"), Mapping):
+                if isinstance(item.get("fieldRef"), dict):
                     out += _object_field_selector(item["fieldRef"], c.join(item_at, "fieldRef"),
                                                   _VOLUME_FIELD_PATHS)
         elif kind == "projected":
             out += _file_mode(s.get("defaultMode"), c.join(at, "defaultMode"))
         elif kind == "ephemeral":
-            if not isinstance(s.get("volumeClaimTemplate"), Mapping):
+            if not isinstance(s.get("volumeClaimTemplate"), dict):
                 out.append(c.required(c.join(at, "volumeClaimTemplate")))
         elif kind == "emptyDir":
             medium = s.get("medium") or ""
@@ -697,12 +697,12 @@ def _dns_config(spec: Mapping[str, Any], path: str) -> list[Cause]:
     out: list[Cause] = []
     config = spec.get("dnsConfig")
     if spec.get("dnsPolicy") == "None":
-        if not isinstance(config, Mapping):
+        if not isinstance(config, dict):
             return [c.required(path, "must provide `dnsConfig` when `dnsPolicy` is None")]
         if not config.get("nameservers"):
             out.append(c.required(c.join(path, "nameservers"), "must provide at least one DNS "
                                   "nameserver when `dnsPolicy` is None"))
-    if not isinstance(config, Mapping):
+    if not isinstance(config, dict):
         return out
     servers = _seq(config.get("nameservers"))
     if len(servers) > 3:
@@ -811,7 +811,7 @@ def _pod_only(pod: Mapping[str, Any]) -> list[Cause]:
     if not spec.get("serviceAccountName"):
         for vi, v in enumerate(_seq(spec.get("volumes"))):
             for si, src in enumerate(_seq(_m(_m(v).get("projected")).get("sources"))):
-                if isinstance(_m(src).get("serviceAccountToken"), Mapping):
+                if isinstance(_m(src).get("serviceAccountToken"), dict):
                     out.append(c.forbidden(
                         f"spec.volumes[{vi}].projected.sources[{si}].serviceAccountToken",
                         "must not be specified when serviceAccountName is not set"))

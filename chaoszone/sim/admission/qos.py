@@ -24,7 +24,7 @@ _QOS_RESOURCES = ("cpu", "memory")
 
 def _positive(values: Any) -> dict[str, Decimal]:
     out: dict[str, Decimal] = {}
-    if not isinstance(values, Mapping):
+    if not isinstance(values, dict):
         return out
     for name, raw in values.items():
         if name not in _QOS_RESOURCES:
@@ -41,16 +41,16 @@ def _positive(values: Any) -> dict[str, Decimal]:
 def pod_qos_class(pod: Mapping[str, Any]) -> str:
     """``Guaranteed``, ``Burstable`` or ``BestEffort``."""
     spec = pod.get("spec")
-    spec = spec if isinstance(spec, Mapping) else {}
+    spec = spec if isinstance(spec, dict) else {}
     requests: dict[str, Decimal] = {}
     limits: dict[str, Decimal] = {}
     guaranteed = True
     containers = [c for group in ("containers", "initContainers")
                   if isinstance(spec.get(group), list) for c in spec[group]
-                  if isinstance(c, Mapping)]
+                  if isinstance(c, dict)]
     for container in containers:
         resources = container.get("resources")
-        resources = resources if isinstance(resources, Mapping) else {}
+        resources = resources if isinstance(resources, dict) else {}
         for name, amount in _positive(resources.get("requests")).items():
             requests[name] = requests.get(name, Decimal(0)) + amount
         found = _positive(resources.get("limits"))

@@ -55,7 +55,7 @@ _PV_SOURCES = (
 
 
 def _m(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    return value if isinstance(value, dict) else {}
 
 
 def _access_modes(modes: Any, path: str, required_detail: str) -> list[Cause]:
@@ -142,9 +142,9 @@ def validate_persistent_volume(obj: Mapping[str, Any]) -> list[Cause]:
     if spec.get("local") is not None and spec.get("nodeAffinity") is None:
         out.append(c.required("spec.nodeAffinity", "Local volume requires node affinity"))
     affinity = spec.get("nodeAffinity")
-    if isinstance(affinity, Mapping):
+    if isinstance(affinity, dict):
         required = affinity.get("required")
-        if not isinstance(required, Mapping):
+        if not isinstance(required, dict):
             out.append(c.required("spec.nodeAffinity.required"))
         elif not required.get("nodeSelectorTerms"):
             out.append(c.required("spec.nodeAffinity.required.nodeSelectorTerms",

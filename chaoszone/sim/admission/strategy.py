@@ -77,15 +77,15 @@ def initial_status(resource: ResourceType) -> dict[str, Any] | None:
 
 
 def _m(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    return value if isinstance(value, dict) else {}
 
 
 def _merge_label_keys(term: Any, labels: Mapping[str, Any]) -> None:
     """``applyMatchLabelKeysAndMismatchLabelKeys``."""
-    if not isinstance(term, MutableMapping):
+    if not isinstance(term, dict):
         return
     selector = term.get("labelSelector")
-    if not isinstance(selector, MutableMapping):
+    if not isinstance(selector, dict):
         return
     exprs = list(selector.get("matchExpressions") or [])
     for key in term.get("matchLabelKeys") or []:
@@ -135,7 +135,7 @@ def prepare_for_create(resource: ResourceType, obj: dict[str, Any], *,
 def _prepare_for_create(resource: ResourceType, obj: dict[str, Any], now: str | None) -> None:
     key = (resource.group, resource.kind)
     meta = obj.get("metadata")
-    if not isinstance(meta, MutableMapping):
+    if not isinstance(meta, dict):
         meta = obj["metadata"] = {}
     status = initial_status(resource)
     if status is not None:
@@ -146,7 +146,7 @@ def _prepare_for_create(resource: ResourceType, obj: dict[str, Any], now: str | 
         _prepare_pod(obj)
     elif key == ("", "Namespace"):
         spec = obj.get("spec")
-        if not isinstance(spec, MutableMapping):
+        if not isinstance(spec, dict):
             spec = obj["spec"] = {}
         finalizers = list(spec.get("finalizers") or [])
         if "kubernetes" not in finalizers:
@@ -156,7 +156,7 @@ def _prepare_for_create(resource: ResourceType, obj: dict[str, Any], now: str | 
         obj["status"]["lastPhaseTransitionTime"] = now
     elif key == ("apps", "DaemonSet"):
         annotations = meta.get("annotations")
-        if not isinstance(annotations, MutableMapping):
+        if not isinstance(annotations, dict):
             annotations = meta["annotations"] = {}
         annotations.setdefault(DAEMONSET_TEMPLATE_GENERATION, "1")
     elif key == ("batch", "Job") and not _m(obj.get("spec")).get("manualSelector"):
@@ -171,7 +171,7 @@ def _patch_allocated_service_values(new: MutableMapping[str, Any],
     """``patchAllocatedValues``: a PUT that omits allocated values keeps the old ones."""
     new_spec = new.get("spec")
     old_spec = _m(old.get("spec"))
-    if not isinstance(new_spec, MutableMapping):
+    if not isinstance(new_spec, dict):
         return
     kinds = (new_spec.get("type"), old_spec.get("type"))
     if "ExternalName" not in kinds:
@@ -182,9 +182,9 @@ def _patch_allocated_service_values(new: MutableMapping[str, Any],
     if new_spec.get("type") in ("NodePort", "LoadBalancer") and old_spec.get("type") in (
             "NodePort", "LoadBalancer"):
         old_ports = {(p.get("port"), p.get("protocol") or "TCP"): p
-                     for p in old_spec.get("ports") or [] if isinstance(p, Mapping)}
+                     for p in old_spec.get("ports") or [] if isinstance(p, dict)}
         for port in new_spec.get("ports") or []:
-            if not isinstance(port, MutableMapping) or port.get("nodePort"):
+            if not isinstance(port, dict) or port.get("nodePort"):
                 continue
             previous = old_ports.get((port.get("port"), port.get("protocol") or "TCP"))
             if previous and previous.get("nodePort"):
@@ -207,7 +207,7 @@ def _prepare_for_update(resource: ResourceType, new: dict[str, Any],
                         old: Mapping[str, Any]) -> None:
     key = (resource.group, resource.kind)
     meta = new.get("metadata")
-    if not isinstance(meta, MutableMapping):
+    if not isinstance(meta, dict):
         meta = new["metadata"] = {}
     old_meta = _m(old.get("metadata"))
     if resource.has_status:
@@ -217,7 +217,7 @@ def _prepare_for_update(resource: ResourceType, new: dict[str, Any],
             new.pop("status", None)
     if key == ("", "Namespace"):
         spec = new.get("spec")
-        if not isinstance(spec, MutableMapping):
+        if not isinstance(spec, dict):
             spec = new["spec"] = {}
         old_finalizers = _m(old.get("spec")).get("finalizers")
         if old_finalizers is None:
@@ -242,7 +242,7 @@ def _prepare_for_update(resource: ResourceType, new: dict[str, Any],
                 old_meta.get("annotations"))
         if key == ("apps", "DaemonSet"):
             annotations = meta.get("annotations")
-            if not isinstance(annotations, MutableMapping):
+            if not isinstance(annotations, dict):
                 annotations = meta["annotations"] = {}
             old_generation = _m(old_meta.get("annotations")).get(DAEMONSET_TEMPLATE_GENERATION)
             template_changed = semantic(_m(new.get("spec")).get("template")) != semantic(

@@ -47,9 +47,9 @@ def default_toleration_seconds(pod: MutableMapping[str, Any], *, not_ready_secon
                                unreachable_seconds: int = 300) -> None:
     """Add the two default ``NoExecute`` tolerations a pod does not already carry."""
     spec = pod.get("spec")
-    if not isinstance(spec, MutableMapping):
+    if not isinstance(spec, dict):
         spec = pod["spec"] = {}
-    tolerations = [t for t in (spec.get("tolerations") or []) if isinstance(t, Mapping)]
+    tolerations = [t for t in (spec.get("tolerations") or []) if isinstance(t, dict)]
     has_not_ready = any(_suppresses(t, NOT_READY_TAINT) for t in tolerations)
     has_unreachable = any(_suppresses(t, UNREACHABLE_TAINT) for t in tolerations)
     if has_not_ready and has_unreachable:
@@ -78,7 +78,7 @@ def validate_tolerations(tolerations: Sequence[Any], path: str) -> list[Cause]:
     """``ValidateTolerations``: key, operator/value rules, tolerationSeconds, effect."""
     out: list[Cause] = []
     for i, raw in enumerate(tolerations):
-        t: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        t: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
         at = c.index(path, i)
         key = t.get("key") or ""
         operator = t.get("operator") or ""
@@ -117,9 +117,9 @@ def validate_only_added_tolerations(new: Sequence[Any], old: Sequence[Any],
                                     path: str) -> list[Cause]:
     """On pod update tolerations may be added; an existing one may change only its
     ``tolerationSeconds`` (fidelity ``tol-013``)."""
-    new_t = [t for t in new if isinstance(t, Mapping)]
+    new_t = [t for t in new if isinstance(t, dict)]
     for o in old:
-        if not isinstance(o, Mapping):
+        if not isinstance(o, dict):
             continue
         if not any(_same_but_seconds(o, n) for n in new_t):
             return [c.forbidden(path, "existing toleration can not be modified except its "
@@ -132,7 +132,7 @@ def validate_node_taints(taints: Sequence[Any], path: str) -> list[Cause]:
     out: list[Cause] = []
     seen: set[tuple[str, str]] = set()
     for i, raw in enumerate(taints):
-        t: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        t: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
         at = c.index(path, i)
         key = t.get("key") or ""
         value = t.get("value") or ""

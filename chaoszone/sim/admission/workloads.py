@@ -65,7 +65,7 @@ __all__ = [
 
 
 def _m(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    return value if isinstance(value, dict) else {}
 
 
 # -- int-or-percent -------------------------------------------------------------------------------
@@ -132,7 +132,7 @@ def _template_labels_match(spec: Mapping[str, Any], path: str) -> list[Cause]:
     if selector_matches(selector, labels):
         return []
     return [c.invalid(c.join(path, "template", "metadata", "labels"),
-                      c.string_map_repr(labels if isinstance(labels, Mapping) else None),
+                      c.string_map_repr(labels if isinstance(labels, dict) else None),
                       "`selector` does not match template `labels`")]
 
 
@@ -171,7 +171,7 @@ def validate_deployment(obj: Mapping[str, Any]) -> list[Cause]:
                                    "may not be specified when strategy `type` is 'Recreate'"))
     elif kind == "RollingUpdate":
         rolling = strategy.get("rollingUpdate")
-        if not isinstance(rolling, Mapping):
+        if not isinstance(rolling, dict):
             out.append(c.required(c.join(strategy_path, "rollingUpdate"),
                                   "this should be defaulted and never be nil"))
         else:
@@ -218,7 +218,7 @@ def validate_daemon_set(obj: Mapping[str, Any]) -> list[Cause]:
     labels = _m(_m(spec.get("template")).get("metadata")).get("labels")
     if selector_convertible(selector) and not selector_matches(selector, labels):
         out.append(c.invalid("spec.template.metadata.labels",
-                             c.string_map_repr(labels if isinstance(labels, Mapping) else None),
+                             c.string_map_repr(labels if isinstance(labels, dict) else None),
                              "`selector` does not match template `labels`"))
     if selector is not None and selector_is_empty(selector):
         out.append(c.invalid("spec.selector", c.label_selector_repr(selector),
@@ -236,7 +236,7 @@ def validate_daemon_set(obj: Mapping[str, Any]) -> list[Cause]:
     kind = strategy.get("type") or ""
     if kind == "RollingUpdate":
         rolling = strategy.get("rollingUpdate")
-        if not isinstance(rolling, Mapping):
+        if not isinstance(rolling, dict):
             out.append(c.required("spec.updateStrategy.rollingUpdate"))
         else:
             ru = "spec.updateStrategy.rollingUpdate"
@@ -293,14 +293,14 @@ def validate_stateful_set(obj: Mapping[str, Any]) -> list[Cause]:
                                  c.GoRepr("apps.RollingUpdateStatefulSetStrategy{...}"),
                                  "only allowed for updateStrategy 'RollingUpdate'"))
     elif kind == "RollingUpdate":
-        if isinstance(rolling, Mapping):
+        if isinstance(rolling, dict):
             out += validate_nonnegative(rolling.get("partition"),
                                         "spec.updateStrategy.rollingUpdate.partition")
     else:
         out.append(c.invalid("spec.updateStrategy", c.GoRepr("apps.StatefulSetUpdateStrategy{...}"),
                              "must be 'RollingUpdate' or 'OnDelete'"))
     retention = spec.get("persistentVolumeClaimRetentionPolicy")
-    if isinstance(retention, Mapping):
+    if isinstance(retention, dict):
         for name in ("whenDeleted", "whenScaled"):
             value = retention.get(name) or ""
             if value not in ("Retain", "Delete"):
@@ -310,7 +310,7 @@ def validate_stateful_set(obj: Mapping[str, Any]) -> list[Cause]:
     out += validate_nonnegative(spec.get("replicas"), "spec.replicas")
     out += validate_nonnegative(spec.get("minReadySeconds"), "spec.minReadySeconds")
     ordinals = spec.get("ordinals")
-    if isinstance(ordinals, Mapping):
+    if isinstance(ordinals, dict):
         out += validate_nonnegative(ordinals.get("start"), "spec.ordinals.start")
     out += _selector(spec, "spec", "statefulset")
     out += _template_labels_match(spec, "spec")
@@ -455,7 +455,7 @@ def validate_job(obj: Mapping[str, Any], *, require_prefixed_labels: bool = True
     labels = _m(_m(spec.get("template")).get("metadata")).get("labels")
     if selector_convertible(selector) and not selector_matches(selector, labels):
         out.append(c.invalid("spec.template.metadata.labels",
-                             c.string_map_repr(labels if isinstance(labels, Mapping) else None),
+                             c.string_map_repr(labels if isinstance(labels, dict) else None),
                              "`selector` does not match template `labels`"))
     return out
 
