@@ -832,6 +832,10 @@ class _Type:
     definition: str | None = None
     elem: Field | None = None
     keys: tuple[str, ...] = ()
+    #: what _child_type, _item_type and _required found for this type, by key (types are
+    #: made once each, by the cached functions below, so this lives as long as they do)
+    memo: dict[str | tuple[str], Any] = field(default_factory=dict, compare=False, hash=False,
+                                              repr=False)
 
 
 _SCALAR = _Type("scalar")
@@ -875,20 +879,36 @@ def _field_type(prop: Field) -> _Type:
 def _child_type(t: _Type, key: str) -> _Type | None:
     """The type of a map/struct entry; None for a field the struct does not declare."""
     if t.kind == "struct":
-        assert t.definition is not None
-        prop = schema.field(t.definition, key)
-        return _field_type(prop) if prop is not None else None
+        found: _Type | None = t.memo.get(key)
+        if found is None:
+            assert t.definition is not None
+            prop = schema.field(t.definition, key)
+            if prop is None:
+                return None  # not remembered: any key may come, and each is looked up once
+            found = t.memo[key] = _field_type(prop)
+        return found
     if t.kind == "map":
-        return _field_type(t.elem) if t.elem is not None else _UNTYPED
+        return _item_type(t)
     return _UNTYPED
 
 
+_REQUIRED = ("required",)  # memo keys no field name can be
+_ITEM = ("item",)
+
+
 def _required(t: _Type) -> tuple[str, ...]:
-    return schema.required(t.definition) if t.definition is not None else ()
+    found: tuple[str, ...] | None = t.memo.get(_REQUIRED)
+    if found is None:
+        found = t.memo[_REQUIRED] = (schema.required(t.definition) if t.definition is not None
+                                     else ())
+    return found
 
 
 def _item_type(t: _Type) -> _Type:
-    return _field_type(t.elem) if t.elem is not None else _UNTYPED
+    found: _Type | None = t.memo.get(_ITEM)
+    if found is None:
+        found = t.memo[_ITEM] = _field_type(t.elem) if t.elem is not None else _UNTYPED
+    return found
 
 
 def _effective(t: _Type, value: Any) -> str:
@@ -1031,12 +1051,19 @@ _Trie = dict[_PE, "list[Any]"]  # pe -> [is_member, children]
 def _trie(paths: Iterable[_Path]) -> _Trie:
     root: _Trie = {}
     for path in paths:
+        if not path:
+            continue
         node = root
-        for depth, pe in enumerate(path):
-            entry = node.setdefault(pe, [False, {}])
-            if depth == len(path) - 1:
-                entry[0] = True
+        for pe in path[:-1]:
+            entry = node.get(pe)
+            if entry is None:
+                entry = node[pe] = [False, {}]
             node = entry[1]
+        entry = node.get(path[-1])
+        if entry is None:
+            node[path[-1]] = [True, {}]
+        else:
+            entry[0] = True
     return root
 
 
@@ -1236,6 +1263,51 @@ def _compare(lhs: Any, rhs: Any, t: _Type) -> _Comparison:
     walk(lhs, rhs, t, (), False)
     out.added.discard(())
     out.removed.discard(())
+    return out
+
+
+def _created(value: dict[str, Any], t: _Type) -> set[_Path]:
+    """``_compare({}, value, t).added`` without comparing: what a create adds is every
+    field, so the walk only visits ``value`` (same rules: struct-typed and required
+    fields are implicit, empty values and atomics are leaves, a list item whose key
+    appears twice is added whole and one without a key is skipped)."""
+    out: set[_Path] = set()
+
+    def walk(v: Any, t: _Type, path: _Path, implicit: bool) -> None:
+        how = _effective(t, v)
+        if how == "leaf" or _is_empty(v):
+            out.add(path)
+            return
+        if how == "map":
+            struct = t.kind == "struct"
+            required = _required(t) if struct else ()
+            for key, child in v.items():
+                child_t = _child_type(t, key) or _UNTYPED
+                walk(child, child_t, (*path, ("f", key)),
+                     struct and (child_t.kind == "struct" or key in required))
+        else:
+            item_t = _item_type(t)
+            items: dict[_PE, list[Any]] = {}
+            for item in v:
+                try:
+                    items.setdefault(_item_pe(t, item), []).append(item)
+                except ValueError:
+                    continue
+            for pe, same in items.items():
+                if len(same) == 1:
+                    walk(same[0], item_t, (*path, pe), False)
+                else:
+                    out.add((*path, pe))
+        if not implicit:
+            out.add(path)
+
+    if value and _effective(t, value) == "map":
+        struct = t.kind == "struct"
+        required = _required(t) if struct else ()
+        for key, child in value.items():
+            child_t = _child_type(t, key) or _UNTYPED
+            walk(child, child_t, (("f", key),),
+                 struct and (child_t.kind == "struct" or key in required))
     return out
 
 
@@ -1510,8 +1582,9 @@ def _encode_managed(managers: _Managers) -> list[dict[str, Any]]:
         if mid.subresource:
             row["subresource"] = mid.subresource
         rows.append(row)
-    rows.sort(key=lambda r: (r["operation"], _seconds(r.get("time")), r["manager"],
-                             r["apiVersion"], r.get("subresource", "")))
+    if len(rows) > 1:
+        rows.sort(key=lambda r: (r["operation"], _seconds(r.get("time")), r["manager"],
+                                 r["apiVersion"], r.get("subresource", "")))
     return rows
 
 
@@ -1625,8 +1698,12 @@ def _ignored(paths: set[_Path], ignored: Collection[str]) -> set[_Path]:
     """The IgnoreFilter of a resource's reset fields (e.g. ``status`` on the main resource)."""
     if not ignored:
         return paths
-    drop = [tuple(("f", part) for part in p.split(".")) for p in ignored]
-    return {p for p in paths if not any(p[:len(d)] == d for d in drop)}
+    drop = {tuple(("f", part) for part in p.split(".")) for p in ignored}
+    lengths = {len(d) for d in drop}
+    if len(lengths) == 1:
+        n = lengths.pop()
+        return {p for p in paths if p[:n] not in drop}
+    return {p for p in paths if not any(p[:n] in drop for n in lengths)}
 
 
 def _strip(managers: _Managers, mid: _ManagerId) -> None:
@@ -1702,6 +1779,12 @@ def update_managed_fields(live: dict[str, Any] | None, new: dict[str, Any], type
     """
     t, version = _root(type_name)
     mid = _ManagerId(manager or "unknown", "Update", version, subresource)
+    if live is None and _managed_entries(new) is None:
+        # A create that sends no entries (nearly all): no one else owns anything, and
+        # what this write changes is every field it has.
+        paths = _ignored(_created(_without_managed_fields(new), t), ignored) - _STRIPPED
+        return _with_managed_fields(new, {mid: _Entry(paths, version, False, now)}
+                                    if paths else {})
     try:
         managers = _live_or_new_managers(live, new, subresource)
         if not managers and live is not None:
