@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -204,31 +207,6 @@ def test_attaching_again_rewrites_a_lost_kubeconfig_and_refuses_a_deleted_cluste
         KindTarget.attach({**description, "cluster": "cz-e2e-nowhere"})
 
 
-# Before the faults on purpose: the simulator behind the stand-ins leaves the pods of a node
-# whose partition or pause healed Ready=False (a real kubelet's status manager reconciles
-# them within its 10 s sync), and this test needs all of kube-system Ready.
-@pytest.mark.kind_e2e
-def test_waiting_for_kube_system_follows_coredns_until_its_replacements_are_ready(
-        made: tuple[KindTarget, list[str]]) -> None:
-    from kubernetes import client
-
-    target = made[0]
-    core = client.CoreV1Api(target.api_client())
-    gone = {p.metadata.name for p in core.list_namespaced_pod(
-        "kube-system", label_selector="k8s-app=kube-dns").items}
-    assert gone
-    for name in gone:
-        core.delete_namespaced_pod(name, "kube-system", grace_period_seconds=0)
-    seen: list[str] = []
-    readiness.wait_for_system_pods(target.api_client(), within=120, cluster=SHARED,
-                                   progress=seen.append)
-    assert "waiting for" in seen[0] or "no CoreDNS pod yet" in seen[0], seen
-    assert "waiting for" not in seen[-1] and "no CoreDNS" not in seen[-1], seen
-    now = {p.metadata.name for p in core.list_namespaced_pod(
-        "kube-system", label_selector="k8s-app=kube-dns").items}
-    assert now and not now & gone
-
-
 # -- faults and their restore --------------------------------------------------------------
 
 @pytest.mark.kind_e2e
@@ -269,6 +247,67 @@ def test_waiting_for_ready_fails_with_the_nodes_it_saw_not_ready(
     message = str(caught.value)
     assert f"waited 2 s for every node of kind cluster {SHARED} to be Ready" in message
     assert f"6/7 nodes Ready; {node} NotReady" in message
+
+
+@pytest.mark.kind_e2e
+def test_waiting_for_kube_system_follows_its_pods_until_a_powered_off_nodes_are_back(
+        kind_cluster: Cluster) -> None:
+    target = kind_cluster.target
+    node = f"{SHARED}-worker6"
+    seen: list[str] = []
+    first = threading.Event()
+    failed: list[BaseException] = []
+
+    def note(line: str) -> None:
+        seen.append(line)
+        first.set()
+
+    def wait() -> None:
+        try:
+            readiness.wait_for_system_pods(target.api_client(), within=300, cluster=SHARED,
+                                           progress=note)
+        except BaseException as exc:
+            failed.append(exc)
+            first.set()
+
+    waiter = threading.Thread(target=wait)
+    with kind_cluster.fault(faults.node_outage(node)):
+        # the node-lifecycle controller marks its kindnet and kube-proxy pods not Ready
+        # once the node is (MarkPodsNotReady), and they stay so while it is off
+        system_pods_not_ready(target.api_client(), node)
+        waiter.start()
+        assert first.wait(60), "the waiter never listed kube-system"
+    waiter.join(320)
+    assert not failed, failed
+    assert "waiting for kindnet-" in seen[0], seen
+    assert re.fullmatch(r"(\d+)/\1 kube-system pods Ready", seen[-1]), seen
+
+
+def system_pods_not_ready(api: Any, node: str) -> None:
+    """Watch until every kube-system pod on ``node`` has Ready=False."""
+    from kubernetes import client, watch
+
+    core = client.CoreV1Api(api)
+    selector = f"spec.nodeName={node}"
+    listed = core.list_namespaced_pod("kube-system", field_selector=selector)
+    pods = {p.metadata.name: p for p in listed.items}
+
+    def done() -> bool:
+        return bool(pods) and not any(
+            c.type == "Ready" and c.status == "True"
+            for p in pods.values() for c in (p.status.conditions or []))
+
+    if done():
+        return
+    stream = watch.Watch()
+    for event in stream.stream(core.list_namespaced_pod, "kube-system",
+                               field_selector=selector, timeout_seconds=120,
+                               resource_version=listed.metadata.resource_version):
+        pods[event["object"].metadata.name] = event["object"]
+        if done():
+            stream.stop()
+            return
+    raise AssertionError(f"the kube-system pods on {node} stayed Ready: {sorted(pods)}")
 
 
 @pytest.mark.kind_e2e
