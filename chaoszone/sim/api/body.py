@@ -18,7 +18,8 @@ from chaoszone.sim import errors, schema
 from chaoszone.sim.api import protobuf
 from chaoszone.sim.resources import ResourceType
 
-__all__ = ["MAX_BODY", "decode_object", "field_problems", "load_json", "media_type"]
+__all__ = ["MAX_BODY", "decode_object", "field_problems", "load_json", "media_type",
+           "parse_json"]
 
 #: kube-apiserver's limit on request bodies (maxRequestBodyBytes, 3 MiB)
 MAX_BODY = 3 * 1024 * 1024
@@ -36,15 +37,17 @@ class _Duplicates(Exception):
     pass
 
 
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _marked(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose members name some key twice: the last value wins, at the key's
+    first place (as Go's decoder), and the repeated keys are kept under a marker."""
+    out = dict(pairs)
+    seen: set[str] = set()
     dupes = []
-    for key, value in pairs:
-        if key in out:
+    for key, _ in pairs:
+        if key in seen:
             dupes.append(key)
-        out[key] = value
-    if dupes:
-        out["\x00duplicates"] = dupes
+        seen.add(key)
+    out["\x00duplicates"] = dupes
     return out
 
 
@@ -59,14 +62,31 @@ def _float(text: str) -> float:
     return value
 
 
-def load_json(raw: bytes) -> Any:
-    """Parse JSON as Go would (no NaN or Infinity, no number beyond float64); duplicate keys
-    are remembered for strict validation."""
+def parse_json(raw: bytes) -> tuple[Any, bool]:
+    """:func:`load_json`, and whether some object in it named a key twice (only then has
+    :func:`pop_duplicates` anything to find)."""
+    repeated = False
+
+    def pairs(members: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal repeated
+        out = dict(members)
+        if len(out) < len(members):
+            repeated = True
+            return _marked(members)
+        return out
+
     try:
-        return json.loads(raw, object_pairs_hook=_pairs, parse_constant=_constant,
-                          parse_float=_float)
+        doc = json.loads(raw, object_pairs_hook=pairs, parse_constant=_constant,
+                         parse_float=_float)
     except (ValueError, RecursionError) as exc:
         raise errors.BadRequest(f"json parse error: {exc}") from None
+    return doc, repeated
+
+
+def load_json(raw: bytes) -> Any:
+    """Parse JSON as Go would (no NaN or Infinity, no number beyond float64); duplicate keys
+    are remembered for strict validation (:func:`pop_duplicates` takes them out)."""
+    return parse_json(raw)[0]
 
 
 class _YamlLoader(yaml.SafeLoader):
@@ -223,6 +243,7 @@ def decode_object(raw: bytes, content_type: str | None, rt: ResourceType,
 
     problems: list[str] = []
     doc: Any
+    marked = True  # whether duplicate-key markers may be in doc
     if media in YAML_TYPES:
         try:
             doc, repeated = load_yaml(raw)
@@ -234,13 +255,14 @@ def decode_object(raw: bytes, content_type: str | None, rt: ResourceType,
         try:
             if not raw.strip():
                 raise errors.BadRequest("unexpected end of JSON input")
-            doc = load_json(raw)
+            doc, marked = parse_json(raw)
         except errors.ApiError as err:
             why = err.message.removeprefix("json parse error: ")
             raise unrecognized(f"couldn't get version/kind; json parse error: {why}") from None
     else:
         doc = decode_document(raw, content_type)
-    problems.extend(f'duplicate field "{d}"' for d in pop_duplicates(doc))
+    if marked:
+        problems.extend(f'duplicate field "{d}"' for d in pop_duplicates(doc))
     if doc is None:
         doc = {}  # JSON null and an empty YAML document decode into an empty object
     if not isinstance(doc, dict):

@@ -471,7 +471,9 @@ class Resources:
         if problems and validation == "Strict":
             raise errors.BadRequest(f'{rt.kind} in version "{rt.version}" cannot be handled as a '
                                     f"{rt.kind}: strict decoding error: " + ", ".join(problems))
-        schema.prune_unknown_fields(obj, _type_name(rt))
+        if validation == "Ignore" or len(problems) > len(duplicates):
+            # field_problems walked the object as pruning does: nothing unknown, nothing to cut
+            schema.prune_unknown_fields(obj, _type_name(rt))
         schema.normalize_times(obj, _type_name(rt))
         return problems
 
@@ -499,7 +501,8 @@ class Resources:
         problems = [] if validation == "Ignore" else bodies.field_problems(obj, rt, [])
         if problems and validation == "Strict":
             raise _invalid_patch(raw, "strict decoding error: " + ", ".join(problems))
-        schema.prune_unknown_fields(obj, _type_name(rt))
+        if validation == "Ignore" or problems:
+            schema.prune_unknown_fields(obj, _type_name(rt))
         schema.normalize_times(obj, _type_name(rt))
         return problems
 
