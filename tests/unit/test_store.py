@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -31,6 +32,16 @@ def test_create_stamps_uid_timestamp_and_a_newer_resource_version() -> None:
     assert stored.meta["uid"]
     assert stored.meta["creationTimestamp"].endswith("Z")
     assert int(stored.meta["resourceVersion"]) == store.resource_version > before
+
+
+def test_created_objects_get_distinct_random_rfc_4122_version_4_uids() -> None:
+    store = Store(Clock())
+    uids = [store.create(CONFIGMAPS, cm(f"c{i}")).meta["uid"] for i in range(600)]
+    assert len(set(uids)) == len(uids)
+    for text in uids:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
 
 
 def test_create_is_refused_when_the_name_is_taken() -> None:
