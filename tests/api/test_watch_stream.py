@@ -216,3 +216,21 @@ def test_an_idle_watch_with_bookmarks_gets_one_at_the_current_resource_version(
     assert bookmark["object"]["kind"] == "ConfigMap"
     assert int(bookmark["object"]["metadata"]["resourceVersion"]) >= int(
         created["metadata"]["resourceVersion"])
+
+
+@pytest.mark.usefixtures("round_per_write")
+def test_a_watch_whose_client_stops_reading_still_ends_at_its_timeout(
+        sim: Simulator, raw: Raw, namespace: str, watches: list[ChunkedWatch]) -> None:
+    rv = _current_rv(raw, namespace)
+    path = f"{_configmaps(namespace)}?watch=1&resourceVersion={rv}&timeoutSeconds=1"
+    stalled = ChunkedWatch(sim, path)
+    watches.append(stalled)
+    _big_updates(sim, namespace, 120, 100_000)  # more than the sockets hold
+    # a watch of nothing, opened later with the same timeout: once it has ended, the
+    # stalled watch's deadline has passed too
+    clock = ChunkedWatch(sim, f"/api/v1/namespaces/{namespace}/secrets?watch=1"
+                              f"&resourceVersion={rv}&timeoutSeconds=1")
+    watches.append(clock)
+    assert clock.chunk() == b""
+    received = stalled.events(121)  # what was written before the deadline, then the end
+    assert 0 < len(received) < 121

@@ -40,7 +40,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 
 from aiohttp import web
@@ -167,18 +166,21 @@ class Stream:
         connection goes or the watcher is closed; ``bookmark`` renders the bookmark sent
         after ``BOOKMARK_EVERY`` seconds with nothing pending (None: no bookmarks)."""
         watcher, fanout = self.watcher, self.fanout
-        deadline = time.monotonic() + timeout if timeout is not None else None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout if timeout is not None else None
         fanout.add(self)
         try:
             while not watcher.closed:
                 if self.paused:
-                    await self.writer.drain()
+                    # the watch still ends at its timeout if the client never drains it
+                    async with asyncio.timeout_at(deadline):
+                        await self.writer.drain()
                     self.paused = False
                     self.flush({})
                     continue
                 wait = BOOKMARK_EVERY
                 if deadline is not None:
-                    wait = min(wait, deadline - time.monotonic())
+                    wait = min(wait, deadline - loop.time())
                     if wait <= 0:
                         self.flush({})  # what is pending at the deadline still goes
                         break
@@ -193,6 +195,8 @@ class Stream:
                         self.send(bookmark())
                 else:
                     watcher.wake.clear()
+        except TimeoutError:
+            pass  # the deadline passed while the connection pushed back
         finally:
             fanout.remove(self)
             watcher.close()
