@@ -12,12 +12,15 @@ record, a ``send`` on loopback (which does much of the receiver's TCP work too) 
 Python around both: ≈ 30-40 µs before a single byte is counted. Writing each event to
 each of 500 watchers as it happens is 500 writes per event, about 20 ms of one core,
 and the event loop serves nothing else meanwhile. So a round starts at once (in the
-next turn of the loop) only if the loop has been free of rounds for as long as the last
-round took (``_ROUND_GAP`` times as long); otherwise it waits until then. The rounds
-thus take at most about half of the loop's time under a burst, whatever the machine's
-speed or load, and each write carries every event of the time between: the busier the
+next turn of the loop) only if the loop has been free of rounds for ``_ROUND_GAP`` (4)
+times as long as the last round took, and at most ``_MAX_HOLD`` later; otherwise it
+waits until then. Under a burst the rounds thus take about a fifth of the loop's time
+whatever the machine's speed or load (a round slowed by a busy machine spaces the next
+further), and each write carries every event of the time between: the busier the
 server, the more events per write. A lone event to a quiet watch goes out in the next
-turn of the loop, as before.
+turn of the loop. (In ``bench/watch_fanout.py``, gaps of 2 and 8 times the round cost
+the server more CPU than 4 did; a task per stream writing as events came cost it 7-10 s
+of CPU against 1.8 s; see docs/performance.md.)
 
 Streams of one feed with nothing of their own to replay are at the same position in it
 and receive the same bytes: a round encodes and frames them once per feed (the JSON of
