@@ -58,6 +58,8 @@ class GoRepr(str):
 
 def join(parent: Path, *children: str) -> Path:
     """``field.Path.Child``: ``spec`` + ``containers`` -> ``spec.containers``."""
+    if len(children) == 1 and parent:  # nearly every call
+        return f"{parent}.{children[0]}"
     out = parent
     for child in children:
         out = f"{out}.{child}" if out else child

@@ -7,6 +7,7 @@ k8s.io/apimachinery's query parameter conversion (runtime.Convert_Slice_string_T
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from multidict import MultiMapping
@@ -54,6 +55,7 @@ class Output:
     meta_version: str = "v1"
 
 
+@lru_cache(maxsize=256)  # clients send the same few headers on every request
 def negotiate(accept: str | None) -> Output:
     """Pick the response form from an Accept header, in the client's order of preference."""
     if not accept:
