@@ -29,6 +29,7 @@ from chaoszone.sim.admission.podspec import semantic
 from chaoszone.sim.clock import Clock
 from chaoszone.sim.objects import (
     controller_ref_of,
+    copy_json,
     get_condition,
     is_pod_ready,
     parse_time,
@@ -265,7 +266,7 @@ def pod_from_template(template: Mapping[str, Any], owner: Mapping[str, Any],
             pod_meta[field] = dict(meta[field])
     if meta.get("finalizers"):
         pod_meta["finalizers"] = list(meta["finalizers"])
-    return {"metadata": pod_meta, "spec": copy.deepcopy(template.get("spec") or {})}
+    return {"metadata": pod_meta, "spec": copy_json(template.get("spec") or {})}
 
 
 def claim(registry: Registry, rt: ResourceType, owner: Mapping[str, Any],

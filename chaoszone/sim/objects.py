@@ -31,6 +31,7 @@ __all__ = [
     "ZONE_LABEL",
     "controller_ref",
     "controller_ref_of",
+    "copy_json",
     "find_untolerated_taint",
     "get_condition",
     "is_pod_ready",
@@ -197,6 +198,16 @@ def matching_tolerations(taints: Sequence[Mapping[str, Any]],
 
 
 # -- ownership and topology ------------------------------------------------------------------------
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists and scalars), as ``copy.deepcopy`` makes
+    it without its memo and dispatch: objects in the store are trees, never graphs."""
+    if isinstance(value, dict):
+        return {k: copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_json(v) for v in value]
+    return value
+
 
 def controller_ref(obj: Mapping[str, Any]) -> dict[str, Any] | None:
     """``metav1.GetControllerOf``: (a copy of) the owner reference with
