@@ -13,6 +13,7 @@ import asyncio
 import heapq
 import itertools
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -29,6 +30,8 @@ __all__ = ["Runtime", "Timer"]
 K = TypeVar("K", bound=Hashable)
 log = logging.getLogger("chaoszone.sim")
 _EVENTS = by_path("", "v1", "events")
+#: client-go's maxLruCacheEntries (tools/record/events_cache.go)
+_EVENT_CACHE_ENTRIES = 4096
 
 
 class Timer:
@@ -61,7 +64,9 @@ class Runtime:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup: asyncio.TimerHandle | None = None
         self._wake_at: float | None = None
-        self._event_keys: dict[tuple[str, ...], str] = {}
+        #: the recorder's cache of recent events, least recently seen first (client-go's
+        #: events_cache.go keeps 4096 in an LRU)
+        self._event_keys: OrderedDict[tuple[str, ...], str] = OrderedDict()
         self._event_nanos = 0
         self.clock.on_change.append(self._reschedule)
         self._calls: WorkQueue[Callable[[], None]] = self.queue("deferred calls", _call)
@@ -194,6 +199,7 @@ class Runtime:
         now = self.clock.timestamp()
         existing_name = self._event_keys.get(key)
         if existing_name is not None:
+            self._event_keys.move_to_end(key)
             stored = self.store.get(_EVENTS, namespace, existing_name)
             if stored is not None:
                 new = stored.copy()
@@ -229,6 +235,8 @@ class Runtime:
             log.debug("event refused", exc_info=True)
             return
         self._event_keys[key] = name
+        if len(self._event_keys) > _EVENT_CACHE_ENTRIES:
+            self._event_keys.popitem(last=False)
 
     def stop(self) -> None:
         """Cancel every timer and queued work for good (the cluster is being replaced)."""
