@@ -187,6 +187,9 @@ def _watch_all(url: str, token: str, ca_pem: str, rv: str, conn: Connection) -> 
                     done_at.append(time.monotonic())
                     pending.discard(reader)
                     selector.unregister(reader.sock)
+    miscounted = sorted({r.seen for r in readers} - {UPDATES})
+    if miscounted:
+        raise RuntimeError(f"watchers counted {miscounted} events, expected {UPDATES}")
     last_rvs = sorted({r.last_resource_version() for r in readers})
     for reader in readers:
         reader.sock.close()
