@@ -101,7 +101,7 @@ def _normalize_quantities(obj: Obj, name: str) -> None:
 def image_pull_policy(image: str) -> str:
     """``Always`` for ``:latest`` or an untagged, undigested image, else ``IfNotPresent``
     (``SetDefaults_Container`` with ``parsers.ParseImageName``)."""
-    if not image or image != image.strip() or any(c.isupper() for c in image.split("/")[-1]):
+    if not image or image != image.strip() or any(map(str.isupper, image.split("/")[-1])):
         return "IfNotPresent"  # not a valid reference: ParseImageName fails, tag is ""
     name, _, digest = image.partition("@")
     last = name.rsplit("/", 1)[-1]
