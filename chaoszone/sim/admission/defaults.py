@@ -54,15 +54,25 @@ _NODE_INFO_FIELDS = ("machineID", "systemUUID", "bootID", "kernelVersion", "osIm
                      "operatingSystem", "architecture")
 
 
-def default(resource: ResourceType, obj: dict[str, Any]) -> None:
+def default(resource: ResourceType, obj: dict[str, Any], *, storage: bool = True) -> None:
     """Fill in kube-apiserver 1.32's defaults for ``resource`` in place. Raises a 400
-    :class:`~chaoszone.sim.errors.ApiError` when a field has the wrong JSON type."""
-    fn = _DEFAULTERS.get((resource.group, resource.kind))
-    if fn is not None:
-        try:
+    :class:`~chaoszone.sim.errors.ApiError` when a field has the wrong JSON type.
+
+    ``storage=False`` leaves out what upstream's REST storage and strategy fill in later
+    (a Job's generated selector, a Service's cluster IPs and IP families): what remains is
+    the object as the request decoder defaults it, which is what the field manager records
+    for the writer (handlers/create.go, update.go and patch.go call UpdateNoErrors on the
+    decoded, defaulted object, so a created pod's managedFields name ``f:dnsPolicy`` and
+    ``f:schedulerName`` even when the client sent neither)."""
+    key = (resource.group, resource.kind)
+    try:
+        with_storage = _WITH_STORAGE.get(key)
+        if with_storage is not None:
+            with_storage(obj, storage)
+        elif (fn := _DEFAULTERS.get(key)) is not None:
             fn(obj)
-        except causes.TYPE_ERRORS as exc:
-            raise causes.wrong_type(resource.kind, resource.version, exc) from exc
+    except causes.TYPE_ERRORS as exc:
+        raise causes.wrong_type(resource.kind, resource.version, exc) from exc
 
 
 # -- small helpers --------------------------------------------------------------------------------
@@ -303,7 +313,7 @@ def _external_traffic(spec: Obj) -> bool:
         kind == "ClusterIP" and bool(_list(spec, "externalIPs")))
 
 
-def _service(obj: Obj) -> None:
+def _service(obj: Obj, storage: bool = True) -> None:
     spec = _child(obj, "spec")
     if not spec.get("sessionAffinity"):
         spec["sessionAffinity"] = "None"
@@ -335,6 +345,8 @@ def _service(obj: Obj) -> None:
                 for ing in _dicts(lb, "ingress"):
                     if ing.get("ip") and ing.get("ipMode") is None:
                         ing["ipMode"] = "VIP"
+    if not storage:
+        return
     # the service REST keeps clusterIP and clusterIPs[0] equal
     ips = _list(spec, "clusterIPs")
     if spec.get("clusterIP") and not ips:
@@ -506,7 +518,7 @@ def generate_job_selector(job: Obj, uid: str) -> None:
     match.setdefault(JOB_CONTROLLER_UID_LABEL, uid)
 
 
-def _job(obj: Obj) -> None:
+def _job(obj: Obj, storage: bool = True) -> None:
     meta = _child(obj, "metadata")
     spec = _child(obj, "spec")
     if spec.get("completions") is None and spec.get("parallelism") is None:
@@ -531,7 +543,7 @@ def _job(obj: Obj) -> None:
     # The Job REST strategy generates the selector on create (PrepareForCreate). A Job
     # being created has no creationTimestamp yet; its uid is chosen here when absent (the
     # store keeps a uid that is already set).
-    if not spec["manualSelector"] and not meta.get("creationTimestamp"):
+    if storage and not spec["manualSelector"] and not meta.get("creationTimestamp"):
         if not meta.get("uid"):
             meta["uid"] = str(uuid.uuid4())
         generate_job_selector(obj, str(meta["uid"]))
@@ -571,7 +583,6 @@ def _binding(obj: Obj) -> None:
 
 _DEFAULTERS: dict[tuple[str, str], Callable[[Obj], None]] = {
     ("", "Pod"): _pod,
-    ("", "Service"): _service,
     ("", "Namespace"): _namespace,
     ("", "Node"): _node,
     ("", "Endpoints"): _endpoints,
@@ -583,9 +594,14 @@ _DEFAULTERS: dict[tuple[str, str], Callable[[Obj], None]] = {
     ("apps", "ReplicaSet"): _replica_set,
     ("apps", "DaemonSet"): _daemon_set,
     ("apps", "StatefulSet"): _stateful_set,
-    ("batch", "Job"): _job,
     ("storage.k8s.io", "StorageClass"): _storage_class,
     ("discovery.k8s.io", "EndpointSlice"): _endpoint_slice,
     ("rbac.authorization.k8s.io", "RoleBinding"): _binding,
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"): _binding,
+}
+
+#: the kinds whose defaulting also does REST storage work (left out with ``storage=False``)
+_WITH_STORAGE: dict[tuple[str, str], Callable[[Obj, bool], None]] = {
+    ("", "Service"): _service,
+    ("batch", "Job"): _job,
 }

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from chaoszone.sim import errors, rbac, schema, selectors
+from chaoszone.sim import admission, errors, rbac, schema, selectors
 from chaoszone.sim.api import body as bodies
 from chaoszone.sim.api import discovery, patch, tables, watch_stream
 from chaoszone.sim.api.negotiation import Output, negotiate, parse_bool, parse_int, query_one
@@ -479,7 +479,10 @@ class Resources:
 
     def _managed(self, request: web.Request, rt: ResourceType, live: Stored | None,
                  new: dict[str, Any], subresource: str = "") -> dict[str, Any]:
-        """Record an ordinary write in managedFields (fieldmanager.go UpdateNoErrors)."""
+        """Record an ordinary write in managedFields (fieldmanager.go UpdateNoErrors), on the
+        object as upstream's request decoder defaults it: the writer owns the defaulted
+        fields too."""
+        admission.default(rt, new, storage=False)
         manager = query_one(request.query, "fieldManager") or request.headers.get(
             "User-Agent", "").split("/", 1)[0]
         if subresource == "status":
