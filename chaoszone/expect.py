@@ -31,12 +31,14 @@ from kubernetes import client, watch
 
 from chaoszone.errors import ExpectationFailed, TargetError
 from chaoszone.targets import (
+    CONTAINERS,
     PodRef,
     PodState,
     ServiceRef,
     Target,
     Workload,
     ZoneRef,
+    capabilities,
     node_zones,
     pod_state,
 )
@@ -55,6 +57,7 @@ __all__ = [
     "ready_throughout",
     "replaced",
     "spread",
+    "volume_data",
     "volume_zones",
     "zone_bound",
 ]
@@ -340,6 +343,34 @@ def volume_zones(workload: Workload) -> dict[str, str]:
                         out[pod.metadata.name] = req.values[0]
                     elif req.key == "kubernetes.io/hostname" and req.values:
                         out[pod.metadata.name] = zones.get(req.values[0], "")
+    return out
+
+
+def volume_data(workload: Workload) -> dict[str, str] | None:
+    """Pod name to the identity each Ready pod's container keeps in its volume: the first
+    line of its log (:func:`chaoszone.workloads.statefulset` writes it into the volume on
+    first start and prints it on every start). Compare the answers before a fault and after
+    recovery: equal identities mean the replica came back to the same data.
+
+    None on a target whose containers do not really run (the simulator: its volumes have no
+    contents, so the same claim and PersistentVolume is what stays checkable there)."""
+    __tracebackhide__ = True
+    target = workload.target
+    if CONTAINERS not in capabilities(target):
+        return None
+    core: Any = client.CoreV1Api(target.api_client())
+    out: dict[str, str] = {}
+    for pod in workload.pods():
+        if not pod.ready:
+            continue
+        log = core.read_namespaced_pod_log(pod.name, workload.namespace, limit_bytes=4096)
+        first = (log or "").split("\n", 1)[0].strip()
+        if not first:
+            raise ExpectationFailed(f"{workload}: Ready pod {pod.name} printed no identity "
+                                    f"from its volume (its log is empty); its container must "
+                                    f"print the identity kept in its volume first, as "
+                                    f"workloads.statefulset's does")
+        out[pod.name] = first
     return out
 
 

@@ -18,8 +18,8 @@ from typing import Any
 from chaoszone.errors import InvalidExperiment
 from chaoszone.topology import ZONE_LABEL
 
-__all__ = ["IMAGE", "REPAIR_IMAGE", "deployment", "pdb", "repair_job", "service", "statefulset",
-           "storage_class"]
+__all__ = ["DATA_IMAGE", "IMAGE", "REPAIR_IMAGE", "deployment", "pdb", "repair_job", "service",
+           "statefulset", "storage_class"]
 
 #: the image of the repair Job on real clusters, tagged with chaoszone's version: built from
 #: chaoszone/images/repair/Dockerfile and loaded into kind clusters (never pulled: a fixed
@@ -28,6 +28,15 @@ REPAIR_IMAGE = f"chaoszone-repair:{metadata.version('chaoszone')}"
 
 #: the container image of the builders' pods (kind can pull it; the simulator runs any)
 IMAGE = "registry.k8s.io/pause:3.10"
+#: the image of a StatefulSet's pods with claims: a shell that keeps an identity in the
+#: volume (see :func:`statefulset`)
+DATA_IMAGE = "busybox:1.37.0"
+#: on first start, a random identity is written into the volume; every start prints it as
+#: the container's first log line (expect.volume_data reads it), then marks itself ready
+_KEEP_IDENTITY = ("trap 'exit 0' TERM; "
+                  "[ -s /data/identity ] || cat /proc/sys/kernel/random/uuid > /data/identity"
+                  " && cat /data/identity && touch /tmp/logged"
+                  " && while true; do sleep 1; done")
 SPREADS = {"zone": ZONE_LABEL, "node": "kubernetes.io/hostname"}
 UNSATISFIABLE = ("ScheduleAnyway", "DoNotSchedule")
 
@@ -106,7 +115,12 @@ def statefulset(name: str, *, replicas: int = 3, spread: str | None = "zone",
                 unreachable_toleration: int | None = None) -> dict[str, Any]:
     """A StatefulSet of ``replicas`` pods, each with its own claim of ``storage`` (zonal:
     the default class binds when the pod is scheduled, in that pod's zone), spread one per
-    zone by default. Its headless Service is :func:`service` with ``headless=True``."""
+    zone by default. Its headless Service is :func:`service` with ``headless=True``.
+
+    With a claim, each pod's container (:data:`DATA_IMAGE`) writes a random identity into
+    its volume on first start and prints it as its first log line on every start, so that
+    :func:`chaoszone.expect.volume_data` can tell on a real cluster that a replica came
+    back to the same data, not only to the same PersistentVolume."""
     labels = {"app": name}
     spec: dict[str, Any] = {
         "replicas": _replicas(name, replicas), "serviceName": name,
@@ -123,8 +137,11 @@ def statefulset(name: str, *, replicas: int = 3, spread: str | None = "zone",
         if storage_class is not None:
             claim["storageClassName"] = storage_class
         spec["volumeClaimTemplates"] = [{"metadata": {"name": "data"}, "spec": claim}]
-        spec["template"]["spec"]["containers"][0]["volumeMounts"] = [
-            {"name": "data", "mountPath": "/data"}]
+        spec["template"]["spec"]["containers"][0].update({
+            "image": DATA_IMAGE, "command": ["sh", "-c", _KEEP_IDENTITY],
+            "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+            "readinessProbe": {"exec": {"command": ["test", "-f", "/tmp/logged"]},
+                               "periodSeconds": 1}})
     return {"apiVersion": "apps/v1", "kind": "StatefulSet",
             "metadata": {"name": name, "labels": labels}, "spec": spec}
 

@@ -25,7 +25,8 @@ from chaoszone.topology import ZONE_LABEL, Topology
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient
 
-__all__ = ["INFRASTRUCTURE", "KNOWN_TARGETS", "NETWORK", "POWER", "PodRef", "PodState",
+__all__ = ["CONTAINERS", "INFRASTRUCTURE", "KNOWN_TARGETS", "NETWORK", "POWER", "PodRef",
+           "PodState",
            "ServiceRef", "Target", "Workload", "ZoneRef", "attach", "capabilities"]
 
 #: target names the plugin and the CLI accept
@@ -36,6 +37,9 @@ KNOWN_TARGETS = ("sim", "kind", "context")
 POWER, NETWORK = "power", "network"
 #: the capabilities of a target that does not name its own (``sim`` and ``kind`` have both)
 INFRASTRUCTURE = frozenset({POWER, NETWORK})
+#: a target whose containers really run: images, processes, logs and volume contents
+#: (``kind`` and ``context:NAME``; the simulator's kubelets only act the pods' lifecycle)
+CONTAINERS = "containers"
 
 
 def capabilities(target: object) -> frozenset[str]:

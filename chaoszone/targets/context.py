@@ -23,7 +23,7 @@ it reads the kubeconfig or opens a connection.
   nodes' Leases in ``kube-node-lease`` when the credentials may read them.
 - **Time**: cluster time is wall time (scale 1).
 - **Faults**: only Kubernetes-API ones (cordon, drain, taint). The target has no power
-  or network switch (:attr:`capabilities` is empty), so ``Cluster.fault`` refuses
+  or network switch (:attr:`capabilities` names neither), so ``Cluster.fault`` refuses
   outages, partitions and control-plane loss before anything changes.
 - **Recovery**: :meth:`describe` names the context and kubeconfig; :meth:`attach`
   reaches them again for ``chaoszone recover``, which only replays journalled undo records
@@ -46,6 +46,7 @@ from kubernetes.config import kube_config
 from chaoszone.errors import TargetError, UnsafeTarget
 from chaoszone.guards import DEFAULT_MAX_NODE_SHARE, Guards, refuse_unlisted_context
 from chaoszone.kindconfig import CONTROL_PLANE, WORKER, Taint, Timers, default_timers
+from chaoszone.targets import CONTAINERS
 from chaoszone.topology import (
     CONTROL_PLANE_LABEL,
     LEGACY_REGION_LABEL,
@@ -101,8 +102,9 @@ def topology_from_nodes(name: str, nodes: Sequence[Any], *, source: str) -> Topo
 class ContextTarget:
     """An existing cluster behind a kubeconfig context, with safety guards."""
 
-    #: no power or network switch: only Kubernetes-API faults (cordon, drain, taint)
-    capabilities: frozenset[str] = frozenset()
+    #: no power or network switch: only Kubernetes-API faults (cordon, drain, taint); its
+    #: containers really run
+    capabilities: frozenset[str] = frozenset({CONTAINERS})
 
     def __init__(self, *, context: str, kubeconfig: str, api: client.ApiClient,
                  guards: Guards) -> None:

@@ -45,7 +45,7 @@ from chaoszone import workloads
 from chaoszone.errors import InvalidExperiment, TargetError
 from chaoszone.kindconfig import Timers, validate_cluster_name
 from chaoszone.kindconfig import load as load_kind_config
-from chaoszone.targets import commands, readiness
+from chaoszone.targets import CONTAINERS, INFRASTRUCTURE, commands, readiness
 from chaoszone.topology import ZONE_LABEL, Topology
 
 __all__ = ["DOCKER_INSTALL", "KIND_INSTALL", "REPAIR_IMAGE", "KindTarget", "Tools", "find_tools"]
@@ -118,6 +118,8 @@ class KindTarget:
     """A kind cluster: created (or reused) by :meth:`start`, or reached by :meth:`attach`."""
 
     name = "kind"
+    #: power and network switches, and containers that really run
+    capabilities: frozenset[str] = INFRASTRUCTURE | {CONTAINERS}
     #: wall seconds a node container takes from ``docker start`` to a kubelet that posts
     #: Ready (the entrypoint's IP fix-up, systemd, containerd, the kubelet, the CNI);
     #: the cluster handle adds it to the restore budget of power faults
