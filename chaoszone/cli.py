@@ -55,13 +55,13 @@ def _recover(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from chaoszone.errors import ChaoszoneError
-    from chaoszone.journal import iter_pending, recover
+    from chaoszone.journal import clean_up, iter_pending, leftovers, read_records, recover
 
     if args.journal is not None:
         journals = [args.journal]
     else:
         journals = [str(p) for p in sorted(Path("runs").glob("*/journal-*.jsonl"))
-                    if next(iter_pending(p), None) is not None]
+                    if next(iter_pending(p), None) is not None or leftovers(read_records(p))]
         if not journals:
             print("chaoszone: no journal under runs/ has changes left to undo", flush=True)
             return 0
@@ -69,6 +69,7 @@ def _recover(args: argparse.Namespace) -> int:
     for journal in journals:
         try:
             undone = recover(journal)
+            deleted = clean_up(journal)
         except ChaoszoneError as exc:
             print(f"chaoszone: {exc}", file=sys.stderr)
             code = 1
@@ -76,8 +77,11 @@ def _recover(args: argparse.Namespace) -> int:
         for record in undone:
             action = " ".join(f"{k}={v}" for k, v in sorted(record.action.items()))
             print(f"undone #{record.id} {record.fault}: {action}", flush=True)
-        print(f"{journal}: {len(undone)} change(s) undone; nothing is left to recover",
-              flush=True)
+        for entry in deleted:
+            print(f"deleted namespace {entry.namespace} (#{entry.id}), created by the run",
+                  flush=True)
+        print(f"{journal}: {len(undone)} change(s) undone, {len(deleted)} namespace(s) "
+              f"deleted; nothing is left to recover", flush=True)
     return code
 
 

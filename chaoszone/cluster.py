@@ -33,7 +33,7 @@ from kubernetes import client, dynamic
 from chaoszone import expect, guards, workloads
 from chaoszone.errors import ExpectationFailed, FaultError, InvalidExperiment, RevertFailed
 from chaoszone.faults import CONTROL_PLANE_DOWN, CORDONED, NOT_READY, TAINTED, Fault, Tainted
-from chaoszone.journal import Journal
+from chaoszone.journal import Created, Journal
 from chaoszone.targets import ServiceRef, Target, Workload, ZoneRef, capabilities
 
 __all__ = ["Cluster", "FaultHandle"]
@@ -77,6 +77,7 @@ class Cluster:
         self.guards = guards.of(target)
         #: the namespaces this handle created (the only ones a guarded target works in)
         self.namespaces: set[str] = set()
+        self._created: dict[str, Created] = {}
         #: every fault injected through this handle, oldest first
         self.history: list[FaultHandle] = []
 
@@ -98,7 +99,10 @@ class Cluster:
     # -- namespaces ----------------------------------------------------------------------------
 
     def create_namespace(self, prefix: str = "cz") -> str:
+        """A new namespace of this run's own, journalled before it is made so that
+        ``chaoszone recover`` deletes it if the run dies before :meth:`delete_namespace`."""
         name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+        self._created[name] = self.journal.created(name)
         client.CoreV1Api(self.target.api_client()).create_namespace(
             client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
         self.namespaces.add(name)
@@ -109,6 +113,9 @@ class Cluster:
         with contextlib.suppress(client.ApiException):
             client.CoreV1Api(self.target.api_client()).delete_namespace(name)
         self.namespaces.discard(name)
+        created = self._created.pop(name, None)
+        if created is not None:
+            self.journal.deleted(created)
 
     # -- apply ---------------------------------------------------------------------------------
 

@@ -7,6 +7,8 @@ records that undo it, each flushed and fsynced::
     {"type": "run", "version": 1, "target": {...}, "pid": 4242, "started": 1764225600.0}
     {"type": "undo", "id": 1, "fault": "zone_outage('zone-a')", "action": {"op": "power", ...}}
     {"type": "done", "id": 1}
+    {"type": "created", "id": 2, "namespace": "cz-1a2b3c4d"}
+    {"type": "deleted", "id": 2}
 
 :meth:`Journal.revert` replays the undo records not yet done, newest first, and appends a
 ``done`` record after each; every undo action is idempotent (power a node on, remove a
@@ -16,6 +18,10 @@ a journal a crashed run left behind, on the cluster its header names.
 
 The file is only ever appended to, so a crash leaves at worst a torn last line, which
 :func:`read_records` ignores.
+
+The namespaces a run creates are journalled the same way (``created`` before the namespace
+is made, ``deleted`` once it is gone), so that :func:`clean_up` can delete what a crashed
+run left running in them after :func:`recover` has undone its faults.
 """
 
 from __future__ import annotations
@@ -31,7 +37,8 @@ from typing import Any
 from chaoszone.errors import RevertFailed, TargetError
 from chaoszone.targets import Target, attach
 
-__all__ = ["Journal", "UndoRecord", "read_records", "recover", "undo"]
+__all__ = ["Created", "Journal", "UndoRecord", "clean_up", "leftovers", "read_records",
+           "recover", "undo"]
 
 VERSION = 1
 
@@ -45,6 +52,14 @@ class UndoRecord:
     action: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class Created:
+    """A namespace the run created, to delete if the run cannot."""
+
+    id: int
+    namespace: str
+
+
 class Journal:
     """An open journal file; :meth:`create` starts one, :meth:`open` continues one."""
 
@@ -52,8 +67,8 @@ class Journal:
         self.path = path
         self.target = target
         records = read_records(path)
-        self._next_id = 1 + max((r["id"] for r in records if r.get("type") == "undo"),
-                                default=0)
+        self._next_id = 1 + max((r["id"] for r in records
+                                 if r.get("type") in ("undo", "created")), default=0)
 
     @classmethod
     def create(cls, path: str | os.PathLike[str], target: Target) -> Journal:
@@ -87,6 +102,20 @@ class Journal:
 
     def mark_done(self, record: UndoRecord) -> None:
         self._write({"type": "done", "id": record.id})
+
+    def created(self, namespace: str) -> Created:
+        """Write (and fsync) that the run is about to create ``namespace``."""
+        entry = Created(self._next_id, namespace)
+        self._next_id += 1
+        self._write({"type": "created", "id": entry.id, "namespace": namespace})
+        return entry
+
+    def deleted(self, entry: Created) -> None:
+        self._write({"type": "deleted", "id": entry.id})
+
+    def leftovers(self) -> list[Created]:
+        """Namespaces created and not yet deleted, newest first."""
+        return leftovers(read_records(self.path))
 
     def _write(self, entry: Mapping[str, Any]) -> None:
         with open(self.path, "a", encoding="utf-8") as fh:
@@ -129,6 +158,28 @@ class Journal:
 def recover(path: str | os.PathLike[str], target: Target | None = None) -> list[UndoRecord]:
     """Undo what the run that wrote the journal at ``path`` left in place; idempotent."""
     return Journal.open(path, target).revert()
+
+
+def clean_up(path: str | os.PathLike[str], target: Target | None = None) -> list[Created]:
+    """Delete the namespaces the run that wrote the journal at ``path`` created and left
+    behind (and so what runs in them); idempotent. Run it after :func:`recover`."""
+    from kubernetes import client
+
+    journal = Journal.open(path, target)
+    if journal.target is None:
+        raise TargetError(f"journal {path} has no target to clean up on")
+    left = journal.leftovers()
+    for entry in left:
+        try:
+            _core(journal.target).delete_namespace(entry.namespace)
+        except client.ApiException as exc:
+            if exc.status != 404:
+                raise RevertFailed(f"could not delete namespace {entry.namespace} recorded "
+                                   f"in {path}: {exc.status} {exc.reason}; run `chaoszone "
+                                   f"recover --journal {path}` again once the cluster "
+                                   f"answers") from exc
+        journal.deleted(entry)
+    return left
 
 
 # -- file format --------------------------------------------------------------------------------
@@ -175,6 +226,18 @@ def pending(records: Iterable[Mapping[str, Any]]) -> list[UndoRecord]:
 
 def iter_pending(path: str | os.PathLike[str]) -> Iterator[UndoRecord]:
     yield from pending(read_records(path))
+
+
+def leftovers(records: Iterable[Mapping[str, Any]]) -> list[Created]:
+    """The namespaces ``records`` say were created and not deleted, newest first."""
+    made: dict[int, Created] = {}
+    gone: set[int] = set()
+    for r in records:
+        if r.get("type") == "created":
+            made[r["id"]] = Created(r["id"], str(r.get("namespace", "")))
+        elif r.get("type") == "deleted":
+            gone.add(r["id"])
+    return [made[i] for i in sorted(made, reverse=True) if i not in gone]
 
 
 # -- undo actions -------------------------------------------------------------------------------

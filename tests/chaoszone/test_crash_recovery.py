@@ -1,4 +1,5 @@
-"""A run killed mid-fault leaves its journal; ``chaoszone recover`` undoes the fault.
+"""A run killed mid-fault leaves its journal; ``chaoszone recover`` undoes the fault and
+deletes the namespace the run was working in.
 
 The simulator runs in this test's process (so it outlives the run); the run is a child
 process that attaches to it by kubeconfig, powers zone-a off inside ``cluster.fault`` and
@@ -15,6 +16,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from kubernetes import client
 
 from chaoszone.cli import main
 from chaoszone.journal import read_records
@@ -24,16 +26,25 @@ KIND_CONFIGS = Path(__file__).resolve().parents[2] / "kind-configs"
 
 RUN = textwrap.dedent("""
     import sys, time
-    from chaoszone import Cluster, faults
+    from chaoszone import Cluster, faults, workloads
     from chaoszone.targets.sim import SimTarget
 
     target = SimTarget.attach({"target": "sim", "kubeconfig": sys.argv[1],
                                "kind_config": sys.argv[2]})
     cluster = Cluster(target, sys.argv[3])
+    namespace = cluster.create_namespace("crash")
+    cluster.apply(workloads.deployment("web", replicas=3), namespace=namespace)
     with cluster.fault(faults.zone_outage("zone-a")):
         print(cluster.journal.path, flush=True)
         time.sleep(600)
 """)
+
+
+def deleting_or_gone(core: client.CoreV1Api, namespace: str) -> bool:
+    try:
+        return core.read_namespace(namespace).metadata.deletion_timestamp is not None
+    except client.ApiException as exc:
+        return exc.status == 404
 
 
 def chaoszone(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -62,14 +73,21 @@ def test_recover_powers_a_zone_back_on_after_the_run_was_killed(
         zone_a = target.topology.zone("zone-a").node_names
         assert [target.power_state(n) for n in zone_a] == ["off", "off"]
 
-        code, out, err = chaoszone(capsys, "recover", "--journal", journal)
-        assert code == 0, err
-        assert [target.power_state(n) for n in zone_a] == ["on", "on"]
-        assert "2 change(s) undone" in out
+        [namespace] = [r["namespace"] for r in read_records(journal)
+                       if r["type"] == "created"]
+        core = client.CoreV1Api(target.api_client())
+        assert core.read_namespace(namespace).status.phase == "Active"
 
         code, out, err = chaoszone(capsys, "recover", "--journal", journal)
         assert code == 0, err
-        assert "0 change(s) undone" in out
+        assert [target.power_state(n) for n in zone_a] == ["on", "on"]
+        assert "2 change(s) undone, 1 namespace(s) deleted" in out
+        assert f"deleted namespace {namespace}" in out
+        assert deleting_or_gone(core, namespace)
+
+        code, out, err = chaoszone(capsys, "recover", "--journal", journal)
+        assert code == 0, err
+        assert "0 change(s) undone, 0 namespace(s) deleted" in out
         target.close()
 
 
@@ -120,6 +138,8 @@ def test_a_run_stopped_with_sigterm_reverts_its_fault_itself(tmp_path: Path) -> 
         target = SimTarget.attach(read_records(journal)[0]["target"])
         zone_a = target.topology.zone("zone-a").node_names
         assert [target.power_state(n) for n in zone_a] == ["on", "on"]
-        assert [r for r in read_records(journal) if r["type"] == "done"] == [
-            {"type": "done", "id": 2}, {"type": "done", "id": 1}]
+        records = read_records(journal)
+        undo_ids = [r["id"] for r in records if r["type"] == "undo"]
+        assert len(undo_ids) == 2
+        assert [r["id"] for r in records if r["type"] == "done"] == undo_ids[::-1]
         target.close()

@@ -117,3 +117,19 @@ def test_a_journal_is_never_overwritten(tmp_path: Path) -> None:
     journal, target = outage(tmp_path)
     with pytest.raises(FileExistsError):
         Journal.create(journal.path, target)
+
+
+def test_a_namespace_is_a_leftover_from_its_created_record_until_its_deleted_record(
+        tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    journal = Journal.create(path, PowerSwitches(path))
+    kept = journal.created("cz-kept")
+    gone = journal.created("cz-gone")
+    journal.deleted(gone)
+    assert [(c.id, c.namespace) for c in journal.leftovers()] == [(kept.id, "cz-kept")]
+    assert gone.id == kept.id + 1
+    # undo records and namespaces share one sequence of ids
+    record = journal.record("cordon('zone-a')", {"op": "unschedulable", "node": "n",
+                                                 "value": False})
+    assert record.id == gone.id + 1
+    assert Journal.open(path, journal.target).leftovers() == journal.leftovers()
