@@ -61,6 +61,9 @@ class FaultHandle:
     bit_after: float | None = None
     #: cluster seconds from the injection until the revert began
     lasted: float | None = None
+    #: cluster seconds from the revert until its nodes were seen restored (Ready again, the
+    #: API serving again; at once for faults that leave the nodes Ready)
+    restored_after: float | None = None
 
 
 class Cluster:
@@ -289,6 +292,8 @@ class Cluster:
             except ExpectationFailed as exc:
                 raise RevertFailed(f"{handle.fault!r} was undone but its nodes did not "
                                    f"recover: {exc}") from exc
+        handle.restored_after = self.target.cluster_seconds(
+            time.monotonic() - handle.reverted_at)
 
     def close(self) -> None:
         """Revert whatever is still journalled, then release the target."""

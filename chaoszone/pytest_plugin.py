@@ -323,11 +323,13 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     first = len(handle.history)
     yield handle
     for n, fault in enumerate(handle.history[first:], 1):
-        # JUnit XML <property> elements: how fast each fault bit and how long it lasted
+        # JUnit XML <property> elements: how fast each fault bit, how long it lasted and how
+        # long its nodes took to recover once it was undone
         request.node.user_properties.append((
             f"chaoszone.fault.{n}", f"{fault.fault!r} on {', '.join(fault.nodes)}: "
             f"bit={fault.bit} after {_seconds(fault.bit_after)}, lasted "
-            f"{_seconds(fault.lasted)}, reverted={fault.reverted}"))
+            f"{_seconds(fault.lasted)}, reverted={fault.reverted}, restored after "
+            f"{_seconds(fault.restored_after)}"))
     left = handle.journal.pending()
     if left:
         handle.journal.revert()

@@ -36,3 +36,18 @@ def test_an_unknown_target_is_a_usage_error() -> None:
     result = run_pytest("--chaoszone-target=cloud")
     assert result.returncode == 4
     assert "--chaoszone-target must be sim, kind or context:NAME; got 'cloud'" in result.stderr
+
+
+def test_each_fault_s_timings_are_junit_properties_of_its_test(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    report = tmp_path / "report.xml"
+    result = run_pytest(f"--junitxml={report}", f"--chaoszone-run-dir={tmp_path / 'run'}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    properties = {p.get("name"): p.get("value", "")
+                  for p in ET.parse(report).getroot().iter("property")}
+    assert list(properties) == ["chaoszone.fault.1"]
+    value = properties["chaoszone.fault.1"]
+    assert value.startswith("cordon('zone-a') on three-zones-fast-worker, "
+                            "three-zones-fast-worker2: bit=True after ")
+    assert "reverted=True, restored after " in value and value.endswith(" cluster s")
