@@ -44,6 +44,7 @@ from chaoszone.targets import (
 )
 
 __all__ = [
+    "Resolved",
     "api_available",
     "api_unavailable",
     "endpoints",
@@ -56,6 +57,7 @@ __all__ = [
     "ready",
     "ready_throughout",
     "replaced",
+    "resolved",
     "spread",
     "volume_data",
     "volume_zones",
@@ -85,9 +87,38 @@ def _key(obj: Any) -> tuple[str, str]:
     return (obj.metadata.namespace or "", obj.metadata.name)
 
 
+@dataclass(frozen=True)
+class Resolved:
+    """An expectation that came true: what, and after how many cluster seconds of waiting."""
+
+    what: str
+    after: float
+
+
+_RESOLVED: list[Resolved] = []
+_RESOLVED_LOCK = threading.Lock()
+
+
+def resolved() -> list[Resolved]:
+    """Every expectation this process saw come true, oldest first (the pytest plugin records
+    each test's as JUnit properties: how long the cluster took to recover)."""
+    with _RESOLVED_LOCK:
+        return list(_RESOLVED)
+
+
 def _observe(target: Target, list_fn: Callable[..., Any], *, within: float, what: str,
              judge: Judge, **kwargs: Any) -> list[Any]:
     """Watch ``list_fn`` until ``judge(items)`` is true; ``within`` cluster seconds."""
+    __tracebackhide__ = True
+    start = time.monotonic()
+    items = _watch_until(target, list_fn, within=within, what=what, judge=judge, **kwargs)
+    with _RESOLVED_LOCK:
+        _RESOLVED.append(Resolved(what, target.cluster_seconds(time.monotonic() - start)))
+    return items
+
+
+def _watch_until(target: Target, list_fn: Callable[..., Any], *, within: float, what: str,
+                 judge: Judge, **kwargs: Any) -> list[Any]:
     __tracebackhide__ = True
     if isinstance(within, bool) or not isinstance(within, int | float) or within < 0:
         raise ValueError(f"within is a number of cluster seconds >= 0, got {within!r}")

@@ -321,7 +321,14 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
                     f"target {handle.target.name} does not have (it can cordon, drain and "
                     f"taint); run it on sim or kind")
     first = len(handle.history)
+    from chaoszone import expect
+
+    resolved_before = len(expect.resolved())
     yield handle
+    for n, came_true in enumerate(expect.resolved()[resolved_before:], 1):
+        # and each expectation that came true, with how long the cluster took to get there
+        request.node.user_properties.append((
+            f"chaoszone.expect.{n}", f"{came_true.what} after {came_true.after:.1f} cluster s"))
     for n, fault in enumerate(handle.history[first:], 1):
         # JUnit XML <property> elements: how fast each fault bit, how long it lasted and how
         # long its nodes took to recover once it was undone

@@ -38,7 +38,8 @@ def test_an_unknown_target_is_a_usage_error() -> None:
     assert "--chaoszone-target must be sim, kind or context:NAME; got 'cloud'" in result.stderr
 
 
-def test_each_fault_s_timings_are_junit_properties_of_its_test(tmp_path: Path) -> None:
+def test_each_fault_s_and_expectation_s_timings_are_junit_properties_of_its_test(
+        tmp_path: Path) -> None:
     import xml.etree.ElementTree as ET
 
     report = tmp_path / "report.xml"
@@ -46,8 +47,12 @@ def test_each_fault_s_timings_are_junit_properties_of_its_test(tmp_path: Path) -
     assert result.returncode == 0, result.stdout + result.stderr
     properties = {p.get("name"): p.get("value", "")
                   for p in ET.parse(report).getroot().iter("property")}
-    assert list(properties) == ["chaoszone.fault.1"]
+    faults = [name for name in properties if name.startswith("chaoszone.fault.")]
+    assert faults == ["chaoszone.fault.1"]
     value = properties["chaoszone.fault.1"]
     assert value.startswith("cordon('zone-a') on three-zones-fast-worker, "
                             "three-zones-fast-worker2: bit=True after ")
     assert "reverted=True, restored after " in value and value.endswith(" cluster s")
+    came_true = [v for name, v in properties.items() if name.startswith("chaoszone.expect.")]
+    assert came_true and all(v.endswith(" cluster s") and " after " in v for v in came_true)
+    assert any("every node cordoned after " in v for v in came_true)
