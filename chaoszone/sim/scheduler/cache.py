@@ -45,6 +45,7 @@ _KINDS: dict[str, tuple[str, str]] = {
     "ReplicaSet": ("apps", "v1"), "StatefulSet": ("apps", "v1"),
     "ReplicationController": ("", "v1"), "Namespace": ("", "v1"),
     "CSINode": ("storage.k8s.io", "v1"),
+    "PodDisruptionBudget": ("policy", "v1"),
 }
 
 

@@ -285,3 +285,43 @@ def test_pods_of_a_service_spread_across_zones_without_constraints(cluster: Clus
     spread_ = zones_of(cluster, names)
     assert sum(spread_.values()) == 15
     assert max(spread_.values()) - min(spread_.values()) <= 2
+
+
+def guard(cluster: Cluster, name: str, labels: dict[str, str]) -> None:
+    """A budget that allows no disruption of the pods with ``labels`` (none is Ready here,
+    so its disruptionsAllowed is 0 whatever minAvailable says)."""
+    budgets = by_path("policy", "v1", "poddisruptionbudgets")
+    assert budgets is not None
+    cluster.registry.create(budgets, "default", {
+        "metadata": {"name": name}, "spec": {"minAvailable": 1, "selector": {
+            "matchLabels": labels}}})
+    cluster.settle()
+    stored = cluster.store.get(budgets, "default", name)
+    assert stored is not None and stored.obj["status"]["disruptionsAllowed"] == 0
+
+
+def test_preemption_prefers_the_node_whose_victims_break_no_disruption_budget(
+        cluster: Cluster) -> None:
+    add_nodes(cluster, node("a0", cpu="1"), node("b0", cpu="1"))
+    create(cluster, api_pod("guarded", cpu="1", nodeName="a0", labels={"app": "db"}),
+           api_pod("free", cpu="1", nodeName="b0", labels={"app": "batch"}))
+    guard(cluster, "db", {"app": "db"})
+    create(cluster, api_pod("urgent", cpu="1", priorityClassName="system-cluster-critical"))
+    # a0 comes first by name; its only victim would break the budget, b0's would not
+    assert stored(cluster, "urgent")["status"]["nominatedNodeName"] == "b0"
+    assert stored(cluster, "free")["metadata"].get("deletionTimestamp")
+    assert not stored(cluster, "guarded")["metadata"].get("deletionTimestamp")
+
+
+def test_preemption_gives_back_budget_guarded_pods_first_even_when_less_important(
+        cluster: Cluster) -> None:
+    add_nodes(cluster, node("a0", cpu="2"))
+    create(cluster, api_pod("guarded", cpu="1", nodeName="a0", labels={"app": "db"}),
+           api_pod("important", cpu="1", nodeName="a0", labels={"app": "batch"},
+                   priorityClassName="system-cluster-critical"))
+    guard(cluster, "db", {"app": "db"})
+    create(cluster, api_pod("urgent", cpu="1", priorityClassName="system-node-critical"))
+    # both are victims at first; the guarded one is given back first, so the more
+    # important pod is the one that goes (upstream SelectVictimsOnNode)
+    assert stored(cluster, "important")["metadata"].get("deletionTimestamp")
+    assert not stored(cluster, "guarded")["metadata"].get("deletionTimestamp")

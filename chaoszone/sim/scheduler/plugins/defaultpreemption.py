@@ -6,10 +6,16 @@ A pod nominated to a node where one of its victims is still terminating waits fo
 Only nodes rejected as ``Unschedulable`` are candidates; the others are "Preemption is
 not helpful for scheduling". On a candidate node without lower-priority pods there is
 "No preemption victims found for incoming pod"; otherwise all of them are removed and
-the filters run again, whose verdict is reported if the pod still does not fit. When a
-node would fit, the cheapest one is chosen as upstream does (fewest PDB violations
-ignored, lowest highest victim priority, lowest priority sum, fewest victims), the
-scheduler evicts the victims through ``on_preempt`` and nominates the node.
+the filters run again, whose verdict is reported if the pod still does not fit. Then as
+many as still let it fit are given back, most important first: first the pods whose
+eviction would break a PodDisruptionBudget (the budget's ``disruptionsAllowed`` counted
+down over the node's pods, pods already in its ``disruptedPods`` not counted; a budget
+with an empty selector matches nothing here), then the others. A budget can still be
+broken when nothing else frees the room: preemption does not go through the eviction
+API. When several nodes would fit, the cheapest one is chosen as upstream does (fewest
+budget-breaking victims, lowest highest victim priority, lowest priority sum, fewest
+victims), the scheduler evicts the victims through ``on_preempt`` and nominates the
+node.
 
 Upstream: pkg/scheduler/framework/plugins/defaultpreemption/default_preemption.go and
 pkg/scheduler/framework/preemption/preemption.go (release-1.32).
@@ -17,8 +23,10 @@ pkg/scheduler/framework/preemption/preemption.go (release-1.32).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
+from chaoszone.sim import errors, selectors
 from chaoszone.sim.scheduler.framework import (
     Code,
     CycleState,
@@ -59,11 +67,12 @@ class DefaultPreemption(PostFilterPlugin):
                      if (s := diagnosis.status_of(n.name)) is not None
                      and s.code == Code.Unschedulable]
         statuses: dict[str, Status] = {}
-        candidates: list[tuple[NodeInfo, list[PodInfo]]] = []
+        candidates: list[tuple[NodeInfo, list[PodInfo], int]] = []
+        budgets = list(self.cache.listers.list("PodDisruptionBudget", None))
         for node in potential:
-            victims, status = self._select_victims(pod, node, framework)
+            victims, violating, status = self._select_victims(pod, node, framework, budgets)
             if status is None:
-                candidates.append((node, victims))
+                candidates.append((node, victims, violating))
             else:
                 statuses[node.name] = status
         if not candidates:
@@ -71,7 +80,7 @@ class DefaultPreemption(PostFilterPlugin):
                                absent=Status(Code.UnschedulableAndUnresolvable, NOT_HELPFUL))
             return None, Status(Code.Unschedulable,
                                 "preemption: " + fit_error_message(len(all_nodes), result))
-        node, victims = min(candidates, key=_cost)
+        node, victims, _ = min(candidates, key=_cost)
         if self.on_preempt is not None:
             self.on_preempt(pod, node.name, victims)
         return node.name, None
@@ -92,13 +101,16 @@ class DefaultPreemption(PostFilterPlugin):
         return any(p.priority < pod.priority and _terminating_by_preemption(p)
                    for p in node.pods.values())
 
-    def _select_victims(self, pod: PodInfo, node: NodeInfo, framework: Framework
-                        ) -> tuple[list[PodInfo], Status | None]:
+    def _select_victims(self, pod: PodInfo, node: NodeInfo, framework: Framework,
+                        budgets: Sequence[dict[str, Any]] = ()
+                        ) -> tuple[list[PodInfo], int, Status | None]:
         """``SelectVictimsOnNode``: remove every lower-priority pod, check the pod fits,
-        then give back as many as still let it fit, most important first."""
+        then give back as many as still let it fit: the budget-breaking ones first, then
+        the others, most important first in each group. Also returns how many victims
+        break a budget."""
         lower = [p for p in node.pods.values() if p.priority < pod.priority]
         if not lower:
-            return [], Status(Code.UnschedulableAndUnresolvable, NO_VICTIMS)
+            return [], 0, Status(Code.UnschedulableAndUnresolvable, NO_VICTIMS)
         cache = self.cache
         assumed = {p.key for p in lower if cache.is_assumed(p.key)}
         for p in lower:
@@ -107,16 +119,20 @@ class DefaultPreemption(PostFilterPlugin):
         try:
             status = self._fits(pod, node, framework)
             if status is not None:
-                return [], status
+                return [], 0, status
             victims: list[PodInfo] = []
-            for p in sorted(lower, key=lambda p: -p.priority):
-                cache.add_pod_info(p, node.name)
-                removed.remove(p)
-                if self._fits(pod, node, framework) is not None:
-                    cache.remove_pod(p.key)
-                    removed.append(p)
-                    victims.append(p)
-            return victims, None
+            violating, others = _split_by_budgets(sorted(lower, key=_importance), budgets)
+            broken = 0
+            for group in (violating, others):
+                for p in group:
+                    cache.add_pod_info(p, node.name)
+                    removed.remove(p)
+                    if self._fits(pod, node, framework) is not None:
+                        cache.remove_pod(p.key)
+                        removed.append(p)
+                        victims.append(p)
+                        broken += group is violating
+            return victims, broken, None
         finally:
             for p in removed:
                 if p.key in assumed:
@@ -144,7 +160,51 @@ def _terminating_by_preemption(pod: PodInfo) -> bool:
     return False
 
 
-def _cost(candidate: tuple[NodeInfo, list[PodInfo]]) -> tuple[int, int, int, str]:
-    node, victims = candidate
+def _importance(pod: PodInfo) -> tuple[int, str]:
+    """``util.MoreImportantPod`` as a sort key: higher priority first, then the earlier
+    start (a pod without a start time counts as starting now, after every other)."""
+    started = (pod.pod.get("status") or {}).get("startTime") or "9999"
+    return (-pod.priority, str(started))
+
+
+def _split_by_budgets(pods: Iterable[PodInfo], budgets: Sequence[dict[str, Any]]
+                      ) -> tuple[list[PodInfo], list[PodInfo]]:
+    """``filterPodsWithPDBViolation``: walking ``pods`` in order, each matching budget's
+    ``disruptionsAllowed`` is counted down; a pod that takes one below zero would break
+    it. Budgets with an empty or invalid selector match nothing; a pod already in a
+    budget's ``disruptedPods`` is not counted against it."""
+    allowed: list[int] = []
+    matchers: list[tuple[str, selectors.LabelSelector, dict[str, Any]]] = []
+    for budget in budgets:
+        selector = (budget.get("spec") or {}).get("selector")
+        try:
+            parsed = selectors.label_selector_from_dict(selector)
+        except errors.ApiError:
+            continue
+        if parsed.empty or parsed.selects_nothing:
+            continue
+        status = budget.get("status") or {}
+        matchers.append(((budget.get("metadata") or {}).get("namespace") or "default",
+                         parsed, status.get("disruptedPods") or {}))
+        allowed.append(int(status.get("disruptionsAllowed") or 0))
+    violating: list[PodInfo] = []
+    others: list[PodInfo] = []
+    for pod in pods:
+        breaks = False
+        if pod.labels:
+            for i, (namespace, selector, disrupted) in enumerate(matchers):
+                if namespace != pod.namespace or not selector.matches(pod.labels):
+                    continue
+                if pod.name in disrupted:
+                    continue
+                allowed[i] -= 1
+                if allowed[i] < 0:
+                    breaks = True
+        (violating if breaks else others).append(pod)
+    return violating, others
+
+
+def _cost(candidate: tuple[NodeInfo, list[PodInfo], int]) -> tuple[int, int, int, int, str]:
+    node, victims, violating = candidate
     priorities = [v.priority for v in victims]
-    return (max(priorities, default=0), sum(priorities), len(victims), node.name)
+    return (violating, max(priorities, default=0), sum(priorities), len(victims), node.name)
