@@ -183,11 +183,8 @@ class _Clusters:
             return self._start_kind(path)
         if str(target).startswith("context:"):
             return self._start_context(str(target).removeprefix("context:"))
-        if target != "sim":
-            raise TargetError(
-                f"--chaoszone-target={target}: this chaoszone runs experiments on the "
-                f"simulator only (--chaoszone-target=sim); the kind and context:NAME "
-                f"targets are not implemented yet (issue 4)")
+        # pytest_configure refused any other target as a usage error
+        assert target == "sim", target
         from chaoszone.cluster import Cluster
         from chaoszone.targets.sim import SimTarget
 
