@@ -145,6 +145,15 @@ class Kubelet:
         self.node = node
         self.settings = settings
         self.pods: dict[str, _Pod] = {}
+        #: every stored pod bound to this node, uid to (namespace, name): what the kubelet
+        #: looks at when it is back in touch (kept by :class:`Kubelets` from pod events;
+        #: spec.nodeName never changes once set)
+        self.bound: dict[str, tuple[str, str]] = {}
+        assert _PODS is not None
+        for stored in self.registry.items(_PODS, None):
+            if (stored.obj.get("spec") or {}).get("nodeName") == node:
+                self.bound[stored.meta["uid"]] = (stored.meta.get("namespace") or "",
+                                                  stored.meta["name"])
         self._timers: list[Timer] = []
         self._next_ip = 2
         self._was_down = False
@@ -213,10 +222,10 @@ class Kubelet:
         self._renew_lease()
         self._post_status()
         assert _PODS is not None
-        for stored in list(self.registry.items(_PODS, None)):
-            pod = stored.obj
-            if (pod.get("spec") or {}).get("nodeName") == self.node:
-                self.sync(pod)
+        for namespace, name in sorted(self.bound.values()):
+            stored = self.registry.store.get(_PODS, namespace, name)
+            if stored is not None and (stored.obj.get("spec") or {}).get("nodeName") == self.node:
+                self.sync(stored.obj)
         for uid, tracked in list(self.pods.items()):
             current = self._stored(tracked)
             if current is None or current["metadata"]["uid"] != uid:
@@ -682,4 +691,9 @@ class Kubelets:
         kubelet = self.by_node.get(node) if node else None
         if kubelet is None:
             return
+        meta = event.new.meta
+        if event.type == DELETED:
+            kubelet.bound.pop(meta["uid"], None)
+        else:
+            kubelet.bound[meta["uid"]] = (meta.get("namespace") or "", meta["name"])
         self.runtime.queue_call(lambda: kubelet.on_pod_event(event))
