@@ -1,36 +1,17 @@
 """Scenario tests: whole-cluster behaviour through the API, on the simulator built from
 the kind configs, with time sped up (budgets are loose: they bound a behaviour, not its
 speed, and must hold on a loaded 2-core CI machine). Waiting is done on watches with a
-deadline in cluster seconds, never by sleeping."""
+deadline in cluster seconds, never by sleeping (helpers in scenario_support.py)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
-from kubernetes import client, watch
+from kubernetes import client
+from scenario_support import api_for, new_simulator
 
 from chaoszone import Simulator
-
-CONFIGS = Path(__file__).resolve().parents[2] / "kind-configs"
-#: cluster seconds per wall second in scenario tests
-TIME_SCALE = 20.0
-
-
-def new_simulator(config: str) -> Simulator:
-    return Simulator(config=CONFIGS / config, time_scale=TIME_SCALE)
-
-
-def api_for(sim: Simulator) -> client.ApiClient:
-    config = client.Configuration()
-    config.host = sim.url
-    config.ssl_ca_cert = sim.ca_path
-    config.api_key = {"authorization": sim.token}
-    config.api_key_prefix = {"authorization": "Bearer"}
-    return client.ApiClient(config)
 
 
 @pytest.fixture
@@ -38,41 +19,3 @@ def cluster() -> Iterator[tuple[Simulator, client.ApiClient]]:
     """A fresh three-zone cluster with the fast failure timers."""
     with new_simulator("three-zones-fast.yaml") as sim, api_for(sim) as api:
         yield sim, api
-
-
-def until(list_call: Callable[..., Any], predicate: Callable[[list[Any]], bool], *,
-          within: float, what: str, **kwargs: Any) -> list[Any]:
-    """Watch ``list_call`` until ``predicate(items)`` holds; ``within`` cluster seconds."""
-    deadline = time.monotonic() + within / TIME_SCALE
-    items = {(i.metadata.namespace, i.metadata.name): i for i in list_call(**kwargs).items}
-    if predicate(list(items.values())):
-        return list(items.values())
-    stream = watch.Watch()
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            break
-        for event in stream.stream(list_call, timeout_seconds=max(1, int(left) + 1), **kwargs):
-            obj = event["object"]
-            key = (obj.metadata.namespace, obj.metadata.name)
-            if event["type"] == "DELETED":
-                items.pop(key, None)
-            else:
-                items[key] = obj
-            if predicate(list(items.values())):
-                stream.stop()
-                return list(items.values())
-            if time.monotonic() > deadline:
-                stream.stop()
-                break
-    raise AssertionError(f"within {within} cluster seconds: {what} did not happen; last seen: "
-                         + ", ".join(sorted(f"{k[1]}" for k in items)))
-
-
-def zone_of(core: client.CoreV1Api, node: str) -> str:
-    labels = core.read_node(node).metadata.labels or {}
-    return str(labels.get("topology.kubernetes.io/zone", ""))
-
-
-def power(sim: Simulator, node: str, state: str) -> None:
-    sim.call(lambda cluster: cluster.set_power(node, state))

@@ -9,9 +9,9 @@ from collections import Counter
 from typing import Any
 
 from kubernetes import client
+from scenario_support import until
 
 from chaoszone import Simulator
-from conftest import until
 
 ZONE = "topology.kubernetes.io/zone"
 

@@ -6,10 +6,10 @@ import subprocess
 from typing import Any
 
 from kubernetes import client
+from scenario_support import power, until, zone_of
 
 from chaoszone import Simulator
 from chaoszone.sim import programs
-from conftest import power, until, zone_of
 
 ZONAL_CLASS = {
     "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from kubernetes import client
+from scenario_support import power, until, zone_of
 
 from chaoszone import Simulator
-from conftest import power, until, zone_of
 
 ZONE_A = ("three-zones-fast-worker", "three-zones-fast-worker2")
 
