@@ -73,12 +73,7 @@ def kubectl(sim: Simulator, tmp_path_factory: pytest.TempPathFactory) -> Kubectl
 
 @pytest.fixture(scope="session")
 def api_client(sim: Simulator) -> Iterator[k8s.ApiClient]:
-    config = k8s.Configuration()
-    config.host = sim.url
-    config.ssl_ca_cert = sim.ca_path
-    config.api_key = {"authorization": sim.token}
-    config.api_key_prefix = {"authorization": "Bearer"}
-    with k8s.ApiClient(config) as api:
+    with sim.api_client() as api:
         yield api
 
 

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chaoszone.sim import errors, objects, programs
+from chaoszone.sim import clients, errors, objects, programs
 from chaoszone.sim.logs import Logs
 from chaoszone.sim.registry import DeleteOptions
 from chaoszone.sim.resources import by_path
@@ -652,13 +652,7 @@ def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
 def _client(endpoint: tuple[str, str] | None, token: str) -> Any:
     if endpoint is None:
         raise RuntimeError("the API server is not serving: programs need a running Simulator")
-    from kubernetes import client
-
-    config = client.Configuration()
-    config.host, config.ssl_ca_cert = endpoint
-    config.api_key = {"authorization": token}
-    config.api_key_prefix = {"authorization": "Bearer"}
-    return client.ApiClient(config)
+    return clients.bearer_client(*endpoint, token)
 
 
 class Kubelets:

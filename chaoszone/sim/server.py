@@ -19,16 +19,20 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 from aiohttp import web
 
 from chaoszone.kindconfig import load as load_kind_config
+from chaoszone.sim import clients
 from chaoszone.sim.api.app import make_app
 from chaoszone.sim.cluster import Cluster
 from chaoszone.sim.tls import Credentials, make_credentials
 from chaoszone.topology import Topology
+
+if TYPE_CHECKING:
+    from kubernetes.client import ApiClient
 
 __all__ = ["Simulator", "tune_gc"]
 
@@ -198,6 +202,11 @@ class Simulator:
         if self._tmp is None:
             raise RuntimeError("start() the simulator first")
         return str(Path(self._tmp.name) / "tls" / "ca.crt")
+
+    def api_client(self, token: str | None = None) -> ApiClient:
+        """A new official-client ApiClient for this server, with the administrator's token
+        or ``token`` (the caller closes it)."""
+        return clients.bearer_client(self.url, self.ca_path, token or self.token)
 
     @property
     def kubeconfig(self) -> str:

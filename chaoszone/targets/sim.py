@@ -58,14 +58,9 @@ class SimTarget:
             raise InvalidExperiment(f"time scale must be greater than 0, got {time_scale}")
         simulator = Simulator(config=kind_config, time_scale=time_scale, kubeconfig=kubeconfig)
         simulator.start()
-        cfg = client.Configuration()
-        cfg.host = simulator.url
-        cfg.ssl_ca_cert = simulator.ca_path
-        cfg.api_key = {"authorization": simulator.token}
-        cfg.api_key_prefix = {"authorization": "Bearer"}
         try:
             return cls(kind_config=str(Path(kind_config).resolve()),
-                       kubeconfig=simulator.kubeconfig, api=client.ApiClient(cfg),
+                       kubeconfig=simulator.kubeconfig, api=simulator.api_client(),
                        simulator=simulator)
         except BaseException:
             simulator.stop()

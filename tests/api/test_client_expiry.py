@@ -20,14 +20,8 @@ HISTORY = 20
 
 @pytest.fixture(scope="module")
 def short_memory() -> Iterator[k8s.ApiClient]:
-    with Simulator(history=HISTORY) as sim:
-        config = k8s.Configuration()
-        config.host = sim.url
-        config.ssl_ca_cert = sim.ca_path
-        config.api_key = {"authorization": sim.token}
-        config.api_key_prefix = {"authorization": "Bearer"}
-        with k8s.ApiClient(config) as client:
-            yield client
+    with Simulator(history=HISTORY) as sim, sim.api_client() as client:
+        yield client
 
 
 @pytest.fixture

@@ -27,12 +27,7 @@ def sim() -> Iterator[Simulator]:
 
 
 def client_for(sim: Simulator, token: str) -> client.ApiClient:
-    config = client.Configuration()
-    config.host = sim.url
-    config.ssl_ca_cert = sim.ca_path
-    config.api_key = {"authorization": token}
-    config.api_key_prefix = {"authorization": "Bearer"}
-    return client.ApiClient(config)
+    return sim.api_client(token)
 
 
 def grant(cluster: Cluster, namespace: str, sa: str, rules: list[dict[str, Any]],

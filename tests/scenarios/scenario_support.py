@@ -24,12 +24,7 @@ def new_simulator(config: str) -> Simulator:
 
 
 def api_for(sim: Simulator) -> client.ApiClient:
-    config = client.Configuration()
-    config.host = sim.url
-    config.ssl_ca_cert = sim.ca_path
-    config.api_key = {"authorization": sim.token}
-    config.api_key_prefix = {"authorization": "Bearer"}
-    return client.ApiClient(config)
+    return sim.api_client()
 
 
 def until(list_call: Callable[..., Any], predicate: Callable[[list[Any]], bool], *,
