@@ -68,7 +68,7 @@ class DefaultPreemption(PostFilterPlugin):
                      and s.code == Code.Unschedulable]
         statuses: dict[str, Status] = {}
         candidates: list[tuple[NodeInfo, list[PodInfo], int]] = []
-        budgets = list(self.cache.listers.list("PodDisruptionBudget", None))
+        budgets = _Budgets(self.cache.listers.list("PodDisruptionBudget", None))
         for node in potential:
             victims, violating, status = self._select_victims(pod, node, framework, budgets)
             if status is None:
@@ -102,7 +102,7 @@ class DefaultPreemption(PostFilterPlugin):
                    for p in node.pods.values())
 
     def _select_victims(self, pod: PodInfo, node: NodeInfo, framework: Framework,
-                        budgets: Sequence[dict[str, Any]] = ()
+                        budgets: _Budgets | None = None
                         ) -> tuple[list[PodInfo], int, Status | None]:
         """``SelectVictimsOnNode``: remove every lower-priority pod, check the pod fits,
         then give back as many as still let it fit: the budget-breaking ones first, then
@@ -121,7 +121,9 @@ class DefaultPreemption(PostFilterPlugin):
             if status is not None:
                 return [], 0, status
             victims: list[PodInfo] = []
-            violating, others = _split_by_budgets(sorted(lower, key=_importance), budgets)
+            ordered = sorted(lower, key=_importance)
+            violating, others = (budgets.split(ordered) if budgets is not None
+                                 else ([], ordered))
             broken = 0
             for group in (violating, others):
                 for p in group:
@@ -167,41 +169,46 @@ def _importance(pod: PodInfo) -> tuple[int, str]:
     return (-pod.priority, str(started))
 
 
-def _split_by_budgets(pods: Iterable[PodInfo], budgets: Sequence[dict[str, Any]]
-                      ) -> tuple[list[PodInfo], list[PodInfo]]:
-    """``filterPodsWithPDBViolation``: walking ``pods`` in order, each matching budget's
-    ``disruptionsAllowed`` is counted down; a pod that takes one below zero would break
-    it. Budgets with an empty or invalid selector match nothing; a pod already in a
-    budget's ``disruptedPods`` is not counted against it."""
-    allowed: list[int] = []
-    matchers: list[tuple[str, selectors.LabelSelector, dict[str, Any]]] = []
-    for budget in budgets:
-        selector = (budget.get("spec") or {}).get("selector")
-        try:
-            parsed = selectors.label_selector_from_dict(selector)
-        except errors.ApiError:
-            continue
-        if parsed.empty or parsed.selects_nothing:
-            continue
-        status = budget.get("status") or {}
-        matchers.append(((budget.get("metadata") or {}).get("namespace") or "default",
-                         parsed, status.get("disruptedPods") or {}))
-        allowed.append(int(status.get("disruptionsAllowed") or 0))
-    violating: list[PodInfo] = []
-    others: list[PodInfo] = []
-    for pod in pods:
-        breaks = False
-        if pod.labels:
-            for i, (namespace, selector, disrupted) in enumerate(matchers):
-                if namespace != pod.namespace or not selector.matches(pod.labels):
-                    continue
-                if pod.name in disrupted:
-                    continue
-                allowed[i] -= 1
-                if allowed[i] < 0:
-                    breaks = True
-        (violating if breaks else others).append(pod)
-    return violating, others
+class _Budgets:
+    """The cluster's PodDisruptionBudgets, read once per preemption attempt: each with a
+    selector that can match (an empty or invalid one matches nothing here), its
+    ``disruptionsAllowed`` and its ``disruptedPods``."""
+
+    def __init__(self, budgets: Iterable[dict[str, Any]]) -> None:
+        self.budgets: list[tuple[str, selectors.LabelSelector, dict[str, Any], int]] = []
+        for budget in budgets:
+            try:
+                parsed = selectors.label_selector_from_dict(
+                    (budget.get("spec") or {}).get("selector"))
+            except errors.ApiError:
+                continue
+            if parsed.empty or parsed.selects_nothing:
+                continue
+            status = budget.get("status") or {}
+            self.budgets.append(((budget.get("metadata") or {}).get("namespace") or "default",
+                                 parsed, status.get("disruptedPods") or {},
+                                 int(status.get("disruptionsAllowed") or 0)))
+
+    def split(self, pods: Iterable[PodInfo]) -> tuple[list[PodInfo], list[PodInfo]]:
+        """``filterPodsWithPDBViolation``: walking ``pods`` in order, each matching
+        budget's allowance is counted down; a pod that takes one below zero would break it.
+        A pod already in a budget's ``disruptedPods`` is not counted against it."""
+        allowed = [b[3] for b in self.budgets]
+        violating: list[PodInfo] = []
+        others: list[PodInfo] = []
+        for pod in pods:
+            breaks = False
+            if pod.labels:
+                for i, (namespace, selector, disrupted, _) in enumerate(self.budgets):
+                    if namespace != pod.namespace or not selector.matches(pod.labels):
+                        continue
+                    if pod.name in disrupted:
+                        continue
+                    allowed[i] -= 1
+                    if allowed[i] < 0:
+                        breaks = True
+            (violating if breaks else others).append(pod)
+        return violating, others
 
 
 def _cost(candidate: tuple[NodeInfo, list[PodInfo], int]) -> tuple[int, int, int, int, str]:
