@@ -384,10 +384,27 @@ def daemon_pod(kubectl: Kubectl | VersionedKubectl, objects: Objects, node: str)
     with streaming(kubectl, "get", "pods", "-n", objects.namespace, "-l", "app=agent",
                    "-o", "name", "-w") as pods:
         name = pods.wait_for(lambda line: line.startswith("pod/agent-")).removeprefix("pod/")
+    start_on(objects, name, node)
+    return name
+
+
+def start_on(objects: Objects, name: str, node: str) -> None:
+    """Bind pod ``name`` to ``node`` and mark it running, as the scheduler and the kubelet
+    would."""
     objects.call(lambda cluster: cluster.registry.bind(
         objects.namespace, name, {"target": {"name": node}}))
     objects.set_status("pods", name, lambda p: running_status(
         ["app"], p["metadata"]["creationTimestamp"]))
+
+
+def replica_on(objects: Objects, replicaset: str, labels: dict[str, str], node: str) -> str:
+    """A one-replica ReplicaSet (pods stop at once), and its pod started on ``node``."""
+    template = pod_template(labels)
+    template["spec"]["terminationGracePeriodSeconds"] = 0
+    objects.create("replicasets", {"metadata": {"name": replicaset}, "spec": {
+        "replicas": 1, "selector": {"matchLabels": labels}, "template": template}})
+    [name] = objects.names("pods")
+    start_on(objects, name, node)
     return name
 
 

@@ -23,7 +23,15 @@ import uuid
 from typing import Any
 
 import pytest
-from kubectl_support import Objects, daemon_pod, owner, pod_template, running_status, streaming
+from kubectl_support import (
+    Objects,
+    daemon_pod,
+    owner,
+    pod_template,
+    replica_on,
+    running_status,
+    streaming,
+)
 
 pytestmark = pytest.mark.kubectl
 
@@ -189,16 +197,7 @@ def test_dr_010_a_replicaset_pod_is_evicted_without_flags(
         kubectl, objects: Objects, namespace):
     """dr-010: a ReplicaSet's pod is evicted with no flags (and replaced elsewhere)."""
     node = objects.node("a")
-    labels = {"app": "web"}
-    template = pod_template(labels)
-    template["spec"]["terminationGracePeriodSeconds"] = 0
-    objects.create("replicasets", {"metadata": {"name": "web-7f9c"}, "spec": {
-        "replicas": 1, "selector": {"matchLabels": labels}, "template": template}})
-    [name] = objects.names("pods")
-    objects.call(lambda cluster: cluster.registry.bind(
-        namespace, name, {"target": {"name": node}}))
-    objects.set_status("pods", name, lambda p: running_status(
-        ["app"], p["metadata"]["creationTimestamp"]))
+    name = replica_on(objects, "web-7f9c", {"app": "web"}, node)
     proc = kubectl.run("drain", node, "--timeout=30s", check=False)
     drained(proc, node)
     assert f"pod/{name} evicted" in proc.stdout.splitlines()
@@ -280,15 +279,7 @@ def test_dr_018_a_disruption_budget_makes_drain_retry_every_5s_until_the_timeout
     the same first attempt, one retry, then the timeout.)"""
     node = objects.node("a")
     labels = {"app": "quorum"}
-    template = pod_template(labels)
-    template["spec"]["terminationGracePeriodSeconds"] = 0
-    objects.create("replicasets", {"metadata": {"name": "quorum-5d8b"}, "spec": {
-        "replicas": 1, "selector": {"matchLabels": labels}, "template": template}})
-    [name] = objects.names("pods")
-    objects.call(lambda cluster: cluster.registry.bind(
-        namespace, name, {"target": {"name": node}}))
-    objects.set_status("pods", name, lambda p: running_status(
-        ["app"], p["metadata"]["creationTimestamp"]))
+    name = replica_on(objects, "quorum-5d8b", labels, node)
     objects.create("poddisruptionbudgets", {"metadata": {"name": "quorum"}, "spec": {
         "minAvailable": 1, "selector": {"matchLabels": labels}}})
     pdb = objects.get("poddisruptionbudgets", "quorum")
